@@ -1,0 +1,89 @@
+#include "Convert.h"
+
+#include "Errors.h"
+#include "PluginContext.h"
+
+PyObject* ResultFromErrorCode(OrthancPluginErrorCode code)
+{
+  if (code != OrthancPluginErrorCode_Success)
+  {
+    return RaiseOrthancError(code);
+  }
+  Py_RETURN_NONE;
+}
+
+PyObject* ResultFromMemoryBuffer(OrthancPluginErrorCode code, OrthancPluginMemoryBuffer& buffer)
+{
+  if (code != OrthancPluginErrorCode_Success)
+  {
+    return RaiseOrthancError(code);
+  }
+  PyObject* result = PyBytes_FromStringAndSize(static_cast<const char*>(buffer.data),
+                                               static_cast<Py_ssize_t>(buffer.size));
+  OrthancPluginFreeMemoryBuffer(PluginContext(), &buffer);
+  return result;
+}
+
+PyObject* ResultFromMemoryBuffer64(OrthancPluginErrorCode code, OrthancPluginMemoryBuffer64& buffer)
+{
+  if (code != OrthancPluginErrorCode_Success)
+  {
+    return RaiseOrthancError(code);
+  }
+  PyObject* result = PyBytes_FromStringAndSize(static_cast<const char*>(buffer.data),
+                                               static_cast<Py_ssize_t>(buffer.size));
+  OrthancPluginFreeMemoryBuffer64(PluginContext(), &buffer);
+  return result;
+}
+
+PyObject* ResultFromOwnedString(char* value, OrthancPluginErrorCode errorIfNull)
+{
+  if (value == nullptr)
+  {
+    return RaiseOrthancError(errorIfNull);
+  }
+  PyObject* result = PyUnicode_FromString(value);
+  OrthancPluginFreeString(PluginContext(), value);
+  return result;
+}
+
+PyObject* ResultFromConstString(const char* value, OrthancPluginErrorCode errorIfNull)
+{
+  if (value == nullptr)
+  {
+    return RaiseOrthancError(errorIfNull);
+  }
+  return PyUnicode_FromString(value);
+}
+
+BufferArg::~BufferArg()
+{
+  if (filled_)
+  {
+    PyBuffer_Release(&view_);
+  }
+}
+
+int BufferArg::Convert(PyObject* object, void* self)
+{
+  auto* arg = static_cast<BufferArg*>(self);
+  if (PyUnicode_Check(object))
+  {
+    // Same as PyArg_ParseTuple's "s*": the UTF-8 form, owned by the str object.
+    Py_ssize_t size = 0;
+    const char* utf8 = PyUnicode_AsUTF8AndSize(object, &size);
+    if (utf8 == nullptr ||
+        PyBuffer_FillInfo(&arg->view_, object, const_cast<char*>(utf8), size, 1, PyBUF_SIMPLE) < 0)
+    {
+      return 0;
+    }
+  }
+  else if (PyObject_GetBuffer(object, &arg->view_, PyBUF_SIMPLE) < 0)
+  {
+    PyErr_Format(PyExc_TypeError, "a bytes-like object or str is required, not '%.100s'",
+                 Py_TYPE(object)->tp_name);
+    return 0;
+  }
+  arg->filled_ = true;
+  return 1;
+}

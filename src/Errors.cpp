@@ -1,0 +1,120 @@
+#include "Errors.h"
+
+#include "Log.h"
+#include "PyRef.h"
+
+#include <string>
+
+namespace
+{
+// orthanc.OrthancException; owned by the module, kept alive for the process.
+PyObject* orthancException_ = nullptr;
+
+std::string Utf8(PyObject* text)
+{
+  const char* utf8 = (text != nullptr) ? PyUnicode_AsUTF8(text) : nullptr;
+  if (utf8 == nullptr)
+  {
+    PyErr_Clear();
+    return "(no text)";
+  }
+  return utf8;
+}
+
+// "Traceback (most recent call last): ..." as Python would print it.
+std::string FormatException(PyObject* type, PyObject* value, PyObject* traceback)
+{
+  PyRef module = PyRef::Steal(PyImport_ImportModule("traceback"));
+  PyRef lines;
+  if (module)
+  {
+    lines = PyRef::Steal(PyObject_CallMethod(module.get(), "format_exception", "OOO",
+                                             type, value != nullptr ? value : Py_None,
+                                             traceback != nullptr ? traceback : Py_None));
+  }
+  if (!lines)
+  {
+    PyErr_Clear();
+    return Utf8(PyRef::Steal(PyObject_Str(value)).get());
+  }
+  PyRef empty = PyRef::Steal(PyUnicode_FromString(""));
+  PyRef joined = PyRef::Steal(PyUnicode_Join(empty.get(), lines.get()));
+  return Utf8(joined.get());
+}
+
+OrthancPluginErrorCode CodeOf(PyObject* type, PyObject* value)
+{
+  if (orthancException_ != nullptr && value != nullptr &&
+      PyErr_GivenExceptionMatches(type, orthancException_))
+  {
+    PyRef args = PyRef::Steal(PyObject_GetAttrString(value, "args"));
+    if (args && PyTuple_Check(args.get()) && PyTuple_GET_SIZE(args.get()) >= 1 &&
+        PyLong_Check(PyTuple_GET_ITEM(args.get(), 0)))
+    {
+      const long code = PyLong_AsLong(PyTuple_GET_ITEM(args.get(), 0));
+      if (code > 0 && !PyErr_Occurred())
+      {
+        return static_cast<OrthancPluginErrorCode>(code);
+      }
+    }
+    PyErr_Clear();
+  }
+  return OrthancPluginErrorCode_Plugin;
+}
+}  // namespace
+
+PyObject* RaiseOrthancError(OrthancPluginErrorCode code)
+{
+  const char* description = OrthancPluginGetErrorDescription(PluginContext(), code);
+  PyRef args = PyRef::Steal(Py_BuildValue("(is)", static_cast<int>(code),
+                                          description != nullptr ? description : "Unknown error"));
+  if (args)
+  {
+    PyErr_SetObject(orthancException_ != nullptr ? orthancException_ : PyExc_RuntimeError, args.get());
+  }
+  return nullptr;
+}
+
+OrthancPluginErrorCode ReportPythonError(const char* where)
+{
+  PyObject* type = nullptr;
+  PyObject* value = nullptr;
+  PyObject* traceback = nullptr;
+  PyErr_Fetch(&type, &value, &traceback);
+  if (type == nullptr)
+  {
+    LogError(std::string("Python plugin: error in ") + where + " (no Python exception was set)");
+    return OrthancPluginErrorCode_Plugin;
+  }
+  PyErr_NormalizeException(&type, &value, &traceback);
+  PyRef ownedType = PyRef::Steal(type);
+  PyRef ownedValue = PyRef::Steal(value);
+  PyRef ownedTraceback = PyRef::Steal(traceback);
+
+  LogError(std::string("Python plugin: exception in ") + where + ":\n" +
+           FormatException(type, value, traceback));
+  return CodeOf(type, value);
+}
+
+bool RegisterOrthancException(PyObject* module)
+{
+  if (orthancException_ == nullptr)
+  {
+    orthancException_ = PyErr_NewExceptionWithDoc(
+        "orthanc.OrthancException",
+        "Error reported by Orthanc. args[0] is the Orthanc error code (orthanc.ErrorCode), "
+        "args[1] its description.",
+        nullptr, nullptr);
+    if (orthancException_ == nullptr)
+    {
+      return false;
+    }
+  }
+  Py_INCREF(orthancException_);
+  if (PyModule_AddObject(module, "OrthancException", orthancException_) < 0)
+  {
+    Py_DECREF(orthancException_);
+    return false;
+  }
+  return true;
+}

@@ -1,0 +1,19 @@
+// The two directions of error conversion, each in one place.
+#pragma once
+
+#include "PythonHeaders.h"
+
+#include <orthanc/OrthancCPlugin.h>
+
+// Orthanc -> Python: sets orthanc.OrthancException with args (code, description)
+// and returns nullptr, so that a wrapper can write `return RaiseOrthancError(code);`.
+PyObject* RaiseOrthancError(OrthancPluginErrorCode code);
+
+// Python -> Orthanc: logs the pending Python exception with its full traceback,
+// prefixed by `where` (e.g. "REST callback for /toto"), clears it and returns the
+// Orthanc error code to hand back to Orthanc (the code of an OrthancException,
+// OrthancPluginErrorCode_Plugin for any other exception).
+OrthancPluginErrorCode ReportPythonError(const char* where);
+
+// Creates orthanc.OrthancException in `module` (called once, at module init).
+bool RegisterOrthancException(PyObject* module);

@@ -1,0 +1,28 @@
+#include "HandleObject.h"
+
+#include "Errors.h"
+
+void* HandleOf(PyObject* object, PyTypeObject* type)
+{
+  if (!PyObject_TypeCheck(object, type))
+  {
+    PyErr_Format(PyExc_TypeError, "expected an %.100s object, not '%.100s'",
+                 type->tp_name, Py_TYPE(object)->tp_name);
+    return nullptr;
+  }
+  void* handle = reinterpret_cast<HandleObject*>(object)->handle;
+  if (handle == nullptr)
+  {
+    // The object outlived the callback that received it, or was already freed.
+    RaiseOrthancError(OrthancPluginErrorCode_BadSequenceOfCalls);
+    return nullptr;
+  }
+  return handle;
+}
+
+void InvalidateHandle(PyObject* object)
+{
+  auto* wrapper = reinterpret_cast<HandleObject*>(object);
+  wrapper->handle = nullptr;
+  wrapper->owned = false;
+}

@@ -1,0 +1,327 @@
+#include "Interpreter.h"
+
+#include "Errors.h"
+#include "Gil.h"
+#include "Log.h"
+#include "Module.h"
+#include "PyRef.h"
+#include "callbacks/Callbacks.h"
+
+#include <chrono>
+#include <condition_variable>
+#include <mutex>
+#include <stdexcept>
+#include <string>
+#include <thread>
+
+#ifdef _WIN32
+#  include <windows.h>
+#else
+#  include <dlfcn.h>
+#  include <sys/stat.h>
+#endif
+
+namespace
+{
+PyThreadState* mainThreadState_ = nullptr;
+
+std::string PythonVersion()
+{
+  return std::to_string(PY_MAJOR_VERSION) + "." + std::to_string(PY_MINOR_VERSION);
+}
+
+bool FileExists(const std::string& path)
+{
+#ifdef _WIN32
+  const DWORD attributes = GetFileAttributesA(path.c_str());
+  return attributes != INVALID_FILE_ATTRIBUTES && !(attributes & FILE_ATTRIBUTE_DIRECTORY);
+#else
+  struct stat info;
+  return stat(path.c_str(), &info) == 0 && S_ISREG(info.st_mode);
+#endif
+}
+
+std::string Directory(const std::string& path)
+{
+  const size_t slash = path.find_last_of("/\\");
+  return slash == std::string::npos ? std::string(".") : path.substr(0, slash);
+}
+
+std::string FileName(const std::string& path)
+{
+  const size_t slash = path.find_last_of("/\\");
+  return slash == std::string::npos ? path : path.substr(slash + 1);
+}
+
+// The file holding the Python runtime this plugin is linked to
+// (libpython3.X.so, pythonXY.dll), found from one of its symbols.
+std::string PythonLibraryPath()
+{
+#ifdef _WIN32
+  HMODULE module = nullptr;
+  char path[MAX_PATH] = "";
+  if (GetModuleHandleExA(GET_MODULE_HANDLE_EX_FLAG_FROM_ADDRESS | GET_MODULE_HANDLE_EX_FLAG_UNCHANGED_REFCOUNT,
+                         reinterpret_cast<LPCSTR>(&Py_InitializeFromConfig), &module))
+  {
+    GetModuleFileNameA(module, path, MAX_PATH);
+  }
+  return path;
+#else
+  Dl_info info;
+  if (dladdr(reinterpret_cast<void*>(&Py_InitializeFromConfig), &info) != 0 && info.dli_fname != nullptr)
+  {
+    return info.dli_fname;
+  }
+  return "";
+#endif
+}
+
+// C extensions (numpy, Pillow, pydicom's helpers) expect the Python symbols
+// to be global, as in the python executable.  Orthanc loads plugins with
+// local symbols, so libpython is loaded again, globally, and kept loaded
+// even when Orthanc unloads the plugin (Python threads may still be parked in it).
+void MakePythonSymbolsGlobal(const std::string& libraryPath)
+{
+#ifndef _WIN32
+  if (!libraryPath.empty() &&
+      dlopen(libraryPath.c_str(), RTLD_NOW | RTLD_GLOBAL | RTLD_NOLOAD | RTLD_NODELETE) == nullptr)
+  {
+    LogWarning("Python plugin: cannot make the symbols of " + libraryPath + " global (" + dlerror() +
+               "); C extensions may fail to import");
+  }
+#else
+  (void) libraryPath;
+#endif
+}
+
+// A real interpreter of the same Python, for sys.executable: Python derives
+// its prefix (the standard library) from it, and multiprocessing's "spawn"
+// runs it.  Next to the library first (relocatable installs), then the
+// interpreter the plugin was built with.
+std::string FindInterpreter(const std::string& libraryPath)
+{
+#ifdef _WIN32
+  const std::string nextToLibrary = Directory(libraryPath) + "\\python.exe";
+#else
+  const std::string nextToLibrary = Directory(Directory(libraryPath)) + "/bin/python" + PythonVersion();
+#endif
+  if (!libraryPath.empty() && FileExists(nextToLibrary))
+  {
+    return nextToLibrary;
+  }
+#ifdef ORTHANC_PYTHON_BUILD_INTERPRETER
+  if (FileExists(ORTHANC_PYTHON_BUILD_INTERPRETER))
+  {
+    return ORTHANC_PYTHON_BUILD_INTERPRETER;
+  }
+#endif
+  return "";
+}
+
+void CheckStatus(PyStatus status, PyConfig& config, const char* what)
+{
+  if (PyStatus_Exception(status))
+  {
+    PyConfig_Clear(&config);
+    throw std::runtime_error(std::string(what) + ": " +
+                             (status.err_msg != nullptr ? status.err_msg : "unknown error"));
+  }
+}
+
+void InitializeInterpreter(const PluginOptions& options, const std::string& interpreter)
+{
+  if (PyImport_AppendInittab("orthanc", PyInitOrthancModule) < 0)
+  {
+    throw std::runtime_error("cannot register the orthanc module");
+  }
+
+  PyConfig config;
+  PyConfig_InitPythonConfig(&config);
+  config.install_signal_handlers = 0;  // Ctrl-C and SIGTERM belong to Orthanc
+  config.parse_argv = 0;
+  config.buffered_stdio = 0;           // print() reaches Orthanc's log at once
+  config.verbose = options.verbose ? 1 : 0;
+  if (!interpreter.empty())
+  {
+    CheckStatus(PyConfig_SetBytesString(&config, &config.program_name, interpreter.c_str()), config,
+                "cannot set the program name");
+    CheckStatus(PyConfig_SetBytesString(&config, &config.executable, interpreter.c_str()), config,
+                "cannot set sys.executable");
+  }
+  CheckStatus(Py_InitializeFromConfig(&config), config, "cannot initialize Python");
+  PyConfig_Clear(&config);
+}
+
+// Imports the script as a module, with its folder first on sys.path.
+void ImportScript(const std::string& scriptPath)
+{
+  const std::string folder = Directory(scriptPath);
+  const std::string file = FileName(scriptPath);
+  const std::string moduleName = file.substr(0, file.size() - 3);
+
+  PyObject* sysPath = PySys_GetObject("path");  // borrowed
+  PyRef entry = PyRef::Steal(PyUnicode_DecodeFSDefault(folder.c_str()));
+  if (sysPath == nullptr || !entry || PyList_Insert(sysPath, 0, entry.get()) < 0)
+  {
+    ReportPythonError("the set-up of sys.path");
+    throw std::runtime_error("cannot add " + folder + " to sys.path");
+  }
+
+  PyRef module = PyRef::Steal(PyImport_ImportModule(moduleName.c_str()));
+  if (!module)
+  {
+    ReportPythonError(("the import of the script " + scriptPath).c_str());
+    throw std::runtime_error("the Python script " + scriptPath +
+                             " could not be imported (see the traceback above); fix it and restart Orthanc");
+  }
+}
+
+// "Python.DisplayMemoryUsage": logs the memory Python allocated (tracemalloc) every few seconds.
+class MemoryUsageReporter
+{
+public:
+  void Start()
+  {
+    PyRef tracemalloc = PyRef::Steal(PyImport_ImportModule("tracemalloc"));
+    PyRef started = tracemalloc ? PyRef::Steal(PyObject_CallMethod(tracemalloc.get(), "start", nullptr)) : PyRef();
+    if (!started)
+    {
+      ReportPythonError("the start of tracemalloc (Python.DisplayMemoryUsage)");
+      return;
+    }
+    thread_ = std::thread([this] { Run(); });
+  }
+
+  void Stop()
+  {
+    {
+      std::lock_guard<std::mutex> lock(mutex_);
+      stopping_ = true;
+    }
+    wakeUp_.notify_all();
+    if (thread_.joinable())
+    {
+      thread_.join();
+    }
+  }
+
+private:
+  void Run()
+  {
+    std::unique_lock<std::mutex> lock(mutex_);
+    while (!wakeUp_.wait_for(lock, std::chrono::seconds(5), [this] { return stopping_; }))
+    {
+      GilHold gil;
+      PyRef tracemalloc = PyRef::Steal(PyImport_ImportModule("tracemalloc"));
+      PyRef usage = tracemalloc ? PyRef::Steal(PyObject_CallMethod(tracemalloc.get(), "get_traced_memory", nullptr))
+                                : PyRef();
+      long long current = 0;
+      long long peak = 0;
+      if (!usage || !PyArg_ParseTuple(usage.get(), "LL", &current, &peak))
+      {
+        ReportPythonError("Python.DisplayMemoryUsage");
+        continue;
+      }
+      LogWarning("Python memory usage: " + std::to_string(current / 1024) + " KiB (peak " +
+                 std::to_string(peak / 1024) + " KiB)");
+    }
+  }
+
+  std::thread thread_;
+  std::mutex mutex_;
+  std::condition_variable wakeUp_;
+  bool stopping_ = false;
+};
+
+MemoryUsageReporter memoryUsage_;
+
+// Non-daemon Python threads still alive (Py_FinalizeEx would wait for them forever).
+std::string LiveThreads()
+{
+  PyRef threading = PyRef::Steal(PyImport_ImportModule("threading"));
+  PyRef names = threading ? PyRef::Steal(PyRun_String(
+                                "', '.join(t.name for t in threading.enumerate() "
+                                "if not t.daemon and t is not threading.main_thread())",
+                                Py_eval_input, PyModule_GetDict(threading.get()), nullptr))
+                          : PyRef();
+  if (!names)
+  {
+    PyErr_Clear();
+    return "";
+  }
+  const char* text = PyUnicode_AsUTF8(names.get());
+  return text != nullptr ? text : "";
+}
+}  // namespace
+
+void StartPython(const PluginOptions& options)
+{
+  const std::string& script = options.script;
+  if (FileName(script) == "orthanc.py")
+  {
+    throw std::runtime_error("the Python script must not be named orthanc.py, as it would hide the orthanc "
+                             "module: rename " + script);
+  }
+  if (script.size() < 4 || script.compare(script.size() - 3, 3, ".py") != 0)
+  {
+    throw std::runtime_error("the Python script must be a .py file: " + script);
+  }
+  if (!FileExists(script))
+  {
+    throw std::runtime_error("the Python script does not exist: " + script +
+                             " (check the \"PythonScript\" option; relative paths start from Orthanc's "
+                             "working directory)");
+  }
+
+  const std::string library = PythonLibraryPath();
+  MakePythonSymbolsGlobal(library);
+  const std::string interpreter = FindInterpreter(library);
+  GilRelease::SetEnabled(options.allowThreads);
+
+  LogWarning("Python plugin: using Python " + std::string(Py_GetVersion()).substr(0, 20) + " from " +
+             (library.empty() ? "(unknown)" : library));
+  LogWarning("Python plugin: script \"" + FileName(script) + "\" from directory " + Directory(script));
+  InitializeInterpreter(options, interpreter);
+  LogWarning("Python plugin: sys.executable is " + (interpreter.empty() ? "(not found)" : interpreter));
+
+  if (options.displayMemoryUsage)
+  {
+    memoryUsage_.Start();
+  }
+  try
+  {
+    ImportScript(script);
+  }
+  catch (...)
+  {
+    mainThreadState_ = PyEval_SaveThread();
+    throw;
+  }
+  mainThreadState_ = PyEval_SaveThread();
+}
+
+void StopPython()
+{
+  if (mainThreadState_ == nullptr)
+  {
+    return;
+  }
+  memoryUsage_.Stop();
+  PyEval_RestoreThread(mainThreadState_);
+  mainThreadState_ = nullptr;
+  ForgetPythonCallbacks();
+
+  const std::string threads = LiveThreads();
+  if (!threads.empty())
+  {
+    // Finalizing would wait for these threads forever.  The GIL stays taken,
+    // so they never run again; the process is about to exit.
+    LogWarning("Python plugin: Python threads still running at shutdown (" + threads +
+               "); the interpreter is left without finalization");
+    return;
+  }
+  if (Py_FinalizeEx() < 0)
+  {
+    LogWarning("Python plugin: errors while finalizing Python (buffered data may be lost)");
+  }
+}

@@ -1,0 +1,77 @@
+// orthanc.RegisterIncomingHttpRequestFilter(): the Python filter returns
+// True to let a request through, False to answer 403 Forbidden.
+#include "Callbacks.h"
+
+#include "../Errors.h"
+#include "../Gil.h"
+#include "../PluginContext.h"
+#include "CallbackList.h"
+#include "HttpRequest.h"
+
+#include <string>
+
+namespace
+{
+CallbackList filters_;  // guarded by the GIL
+
+// 1: allowed, 0: forbidden, -1: error (Orthanc then refuses the request).
+int32_t Filter(OrthancPluginHttpMethod method, const char* uri, const char* ip, uint32_t headersCount,
+               const char* const* headersKeys, const char* const* headersValues, uint32_t getArgumentsCount,
+               const char* const* getArgumentsKeys, const char* const* getArgumentsValues)
+{
+  GilHold gil;
+  const std::string where = std::string("the incoming HTTP request filter (for ") + uri + ")";
+
+  PyRef kwargs = PyRef::Steal(PyDict_New());
+  const bool ok = kwargs &&
+      SetItem(kwargs.get(), "method", PyRef::Steal(PyLong_FromLong(method))) &&
+      SetItem(kwargs.get(), "ip", PyRef::Steal(PyUnicode_FromString(ip))) &&
+      SetItem(kwargs.get(), "headers", DictFromPairs(headersCount, headersKeys, headersValues)) &&
+      SetItem(kwargs.get(), "get", DictFromPairs(getArgumentsCount, getArgumentsKeys, getArgumentsValues));
+  PyRef args = PyRef::Steal(Py_BuildValue("(s)", uri));
+  if (!ok || !args)
+  {
+    ReportPythonError(where.c_str());
+    return -1;
+  }
+
+  for (const PyRef& filter : filters_.Snapshot())
+  {
+    PyRef result = PyRef::Steal(PyObject_Call(filter.get(), args.get(), kwargs.get()));
+    const int allowed = result ? PyObject_IsTrue(result.get()) : -1;
+    if (allowed < 0)
+    {
+      ReportPythonError(where.c_str());
+      return -1;
+    }
+    if (allowed == 0)
+    {
+      return 0;
+    }
+  }
+  return 1;
+}
+}  // namespace
+
+PyObject* RegisterIncomingHttpRequestFilter(PyObject* /*self*/, PyObject* args)
+{
+  PyObject* callable = nullptr;
+  if (!PyArg_ParseTuple(args, "O:RegisterIncomingHttpRequestFilter", &callable) ||
+      !CheckCallable(callable, "RegisterIncomingHttpRequestFilter"))
+  {
+    return nullptr;
+  }
+  const bool first = filters_.empty();
+  filters_.Add(callable);
+  if (first)
+  {
+    GilRelease nogil;
+    OrthancPluginRegisterIncomingHttpRequestFilter2(PluginContext(), Filter);
+  }
+  Py_RETURN_NONE;
+}
+
+void ForgetHttpFilters()
+{
+  filters_.Clear();
+}

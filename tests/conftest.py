@@ -1,0 +1,127 @@
+"""Shared pytest fixtures: real Orthanc servers loading the Python plugin."""
+
+from __future__ import annotations
+
+import itertools
+from collections.abc import Callable, Generator, Mapping
+from pathlib import Path
+from typing import Any, Protocol
+
+import pytest
+
+import orthanc_server as harness
+
+# Orthanc log files of the servers started by the current test, attached to
+# the report of a failing test.
+_LOGS_KEY = pytest.StashKey[list[Path]]()
+_LOG_LINES_SHOWN = 200
+
+
+def pytest_configure(config: pytest.Config) -> None:
+    config.addinivalue_line(
+        "markers",
+        "ours: checks a behaviour that our plugin defines and the upstream plugin "
+        "(release 4.0) does not have or does differently; deselect with "
+        "-m 'not ours' when running against the upstream plugin",
+    )
+
+
+@pytest.hookimpl(wrapper=True)
+def pytest_runtest_makereport(
+    item: pytest.Item, call: pytest.CallInfo[None]
+) -> Generator[None, pytest.TestReport, pytest.TestReport]:
+    report = yield
+    if report.failed:
+        for path in item.stash.get(_LOGS_KEY, []):
+            try:
+                text = path.read_text(encoding="utf-8", errors="replace")
+            except FileNotFoundError:
+                continue
+            report.sections.append(
+                (f"Orthanc log {path} (last {_LOG_LINES_SHOWN} lines)",
+                 harness.tail(text, _LOG_LINES_SHOWN))
+            )
+    return report
+
+
+class StartOrthanc(Protocol):
+    def __call__(
+        self,
+        script: str | Path,
+        extra_config: Mapping[str, Any] | None = None,
+        env: Mapping[str, str] | None = None,
+        script_name: str = "script.py",
+    ) -> harness.OrthancServer: ...
+
+
+class StartFailingOrthanc(Protocol):
+    def __call__(
+        self,
+        script: str | Path,
+        extra_config: Mapping[str, Any] | None = None,
+        env: Mapping[str, str] | None = None,
+        script_name: str = "script.py",
+    ) -> harness.FailedStart: ...
+
+
+def _setup_factory(
+    request: pytest.FixtureRequest, tmp_path: Path
+) -> Callable[[str | Path, Mapping[str, Any] | None, str], harness.OrthancSetup]:
+    counter = itertools.count(1)
+    logs = request.node.stash.setdefault(_LOGS_KEY, [])
+
+    def make(script: str | Path, extra_config: Mapping[str, Any] | None,
+             script_name: str) -> harness.OrthancSetup:
+        if not harness.plugin_path().is_file():
+            pytest.fail(harness.MISSING_PLUGIN_MESSAGE, pytrace=False)
+        setup = harness.OrthancSetup.create(
+            tmp_path / f"orthanc{next(counter)}", script, extra_config, script_name
+        )
+        logs.append(setup.log_path)
+        return setup
+
+    return make
+
+
+@pytest.fixture
+def orthanc_server(request: pytest.FixtureRequest, tmp_path: Path) -> Generator[StartOrthanc, None, None]:
+    """Factory: start Orthanc with the plugin running `script` (text or Path).
+
+    The servers are stopped (SIGTERM, then SIGKILL) when the test ends.
+    """
+    make_setup = _setup_factory(request, tmp_path)
+    servers: list[harness.OrthancServer] = []
+
+    def start(script: str | Path, extra_config: Mapping[str, Any] | None = None,
+              env: Mapping[str, str] | None = None,
+              script_name: str = "script.py") -> harness.OrthancServer:
+        setup = make_setup(script, extra_config, script_name)
+        try:
+            server = harness.start(setup, env)
+        except harness.OrthancStartError as error:
+            pytest.fail(str(error), pytrace=False)
+        servers.append(server)
+        return server
+
+    yield start
+    problems = []
+    for server in servers:
+        try:
+            server.stop()
+        except AssertionError as error:
+            problems.append(str(error))
+    if problems:
+        pytest.fail("\n".join(problems), pytrace=False)
+
+
+@pytest.fixture
+def orthanc_failing_start(request: pytest.FixtureRequest, tmp_path: Path) -> StartFailingOrthanc:
+    """Factory: run Orthanc expecting it to exit during start-up; returns code and log."""
+    make_setup = _setup_factory(request, tmp_path)
+
+    def run(script: str | Path, extra_config: Mapping[str, Any] | None = None,
+            env: Mapping[str, str] | None = None,
+            script_name: str = "script.py") -> harness.FailedStart:
+        return harness.start_expecting_failure(make_setup(script, extra_config, script_name), env)
+
+    return run

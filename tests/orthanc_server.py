@@ -1,0 +1,320 @@
+"""Start and stop a real Orthanc server that loads the Python plugin under test.
+
+Each server gets its own folder (storage, index, script, configuration, log)
+and free loopback ports.  Nothing here is specific to pytest: see conftest.py
+for the fixtures that wrap it.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import re
+import signal
+import socket
+import subprocess
+import time
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any, Mapping
+
+import requests
+
+REPO_ROOT = Path(__file__).resolve().parent.parent
+SCRIPTS_DIR = Path(__file__).resolve().parent / "scripts"
+ORTHANC_BINARY = Path(os.environ.get("ORTHANC_BINARY", "/usr/sbin/Orthanc"))
+DEFAULT_PLUGIN = REPO_ROOT / "build" / "libOrthancPython.so"
+
+# Extra sys.path entries for the Python interpreter embedded in Orthanc
+# (passed to the Orthanc process only, as PYTHONPATH).  Used to give the
+# upstream plugin, linked to Debian's python3.11, the third-party packages
+# that the samples import (pydicom, Pillow, xlwt, requests).
+EMBEDDED_PYTHONPATH_VAR = "ORTHANC_TESTS_PYTHONPATH"
+
+MISSING_PLUGIN_MESSAGE = (
+    "build the plugin first: cmake -S . -B build -DPYTHON_VERSION=3.11 && "
+    "cmake --build build, or set ORTHANC_PYTHON_PLUGIN"
+)
+
+START_TIMEOUT = 30.0
+STOP_TIMEOUT = 20.0
+
+
+class OrthancStartError(RuntimeError):
+    """Orthanc did not come up; the message ends with the tail of its log."""
+
+
+def plugin_path() -> Path:
+    """The plugin under test: $ORTHANC_PYTHON_PLUGIN or <repo>/build/libOrthancPython.so."""
+    value = os.environ.get("ORTHANC_PYTHON_PLUGIN")
+    return Path(value) if value else DEFAULT_PLUGIN
+
+
+def free_port() -> int:
+    """A TCP port on 127.0.0.1 that nobody listens on right now."""
+    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as sock:
+        sock.bind(("127.0.0.1", 0))
+        return int(sock.getsockname()[1])
+
+
+def load_script(name: str, replacements: Mapping[str, str] | None = None) -> str:
+    """Text of tests/scripts/<name>, with literal substrings replaced.
+
+    The samples keep the paths and addresses of the Orthanc Book (such as
+    /tmp/sample.dcm or http://localhost:8042); a test swaps them for its own.
+    """
+    text = (SCRIPTS_DIR / name).read_text(encoding="utf-8")
+    for old, new in (replacements or {}).items():
+        if old not in text:
+            raise ValueError(f"{old!r} does not occur in {name}")
+        text = text.replace(old, new)
+    return text
+
+
+def tail(text: str, lines: int = 60) -> str:
+    return "\n".join(text.splitlines()[-lines:])
+
+
+def _orthanc_env(extra: Mapping[str, str]) -> dict[str, str]:
+    env = dict(os.environ)
+    extra_path = os.environ.get(EMBEDDED_PYTHONPATH_VAR)
+    if extra_path:
+        current = env.get("PYTHONPATH")
+        env["PYTHONPATH"] = extra_path if not current else extra_path + os.pathsep + current
+    env.update(extra)
+    return env
+
+
+@dataclass
+class OrthancSetup:
+    """Folder, script and configuration of one Orthanc run (written to disk)."""
+
+    workdir: Path
+    script_path: Path
+    config_path: Path
+    log_path: Path
+    http_port: int
+    dicom_port: int
+    aet: str
+
+    @classmethod
+    def create(
+        cls,
+        workdir: Path,
+        script: str | Path,
+        extra_config: Mapping[str, Any] | None = None,
+        script_name: str = "script.py",
+        aet: str = "ORTHANCTEST",
+    ) -> "OrthancSetup":
+        """Write the script (text, or copy of a file) and the JSON configuration.
+
+        `script` is either a Path to an existing script, which is used in place,
+        or the text of the script, written to workdir/script_name.
+        """
+        workdir.mkdir(parents=True, exist_ok=True)
+        if isinstance(script, Path):
+            script_path = script
+        else:
+            script_path = workdir / script_name
+            script_path.write_text(script, encoding="utf-8")
+        storage = workdir / "storage"
+        storage.mkdir(exist_ok=True)
+        http_port = free_port()
+        dicom_port = free_port()
+        config: dict[str, Any] = {
+            "Name": "python-plugin-tests",
+            "StorageDirectory": str(storage),
+            "IndexDirectory": str(storage),
+            "HttpPort": http_port,
+            "DicomPort": dicom_port,
+            "DicomAet": aet,
+            "RemoteAccessAllowed": False,
+            "AuthenticationEnabled": False,
+            "SaveJobs": False,
+            "Plugins": [str(plugin_path())],
+            "PythonScript": str(script_path),
+        }
+        config.update(extra_config or {})
+        config_path = workdir / "orthanc.json"
+        config_path.write_text(json.dumps(config, indent=2), encoding="utf-8")
+        return cls(
+            workdir=workdir,
+            script_path=script_path,
+            config_path=config_path,
+            log_path=workdir / "orthanc.log",
+            http_port=int(config["HttpPort"]),
+            dicom_port=int(config["DicomPort"]),
+            aet=str(config["DicomAet"]),
+        )
+
+    def command(self) -> list[str]:
+        return [str(ORTHANC_BINARY), "--verbose", str(self.config_path)]
+
+
+@dataclass
+class OrthancServer:
+    """A running Orthanc; talk to it with .get/.post/... (paths relative to .url)."""
+
+    setup: OrthancSetup
+    process: subprocess.Popen[bytes]
+    session: requests.Session = field(default_factory=requests.Session)
+
+    @property
+    def url(self) -> str:
+        return f"http://127.0.0.1:{self.setup.http_port}"
+
+    @property
+    def dicom_port(self) -> int:
+        return self.setup.dicom_port
+
+    @property
+    def aet(self) -> str:
+        return self.setup.aet
+
+    @property
+    def returncode(self) -> int | None:
+        return self.process.poll()
+
+    def log_text(self) -> str:
+        try:
+            return self.setup.log_path.read_text(encoding="utf-8", errors="replace")
+        except FileNotFoundError:
+            return ""
+
+    def wait_for_log(self, pattern: str, timeout: float = 10.0, count: int = 1) -> str:
+        """Wait until the regex `pattern` occurs `count` times in the log; return the log."""
+        deadline = time.monotonic() + timeout
+        while True:
+            text = self.log_text()
+            if len(re.findall(pattern, text)) >= count:
+                return text
+            if time.monotonic() > deadline:
+                raise AssertionError(
+                    f"{pattern!r} not seen {count} time(s) in the Orthanc log within "
+                    f"{timeout} s; log tail:\n{tail(text)}"
+                )
+            time.sleep(0.1)
+
+    def request(self, method: str, path: str, **kwargs: Any) -> requests.Response:
+        kwargs.setdefault("timeout", 30)
+        return self.session.request(method, self.url + path, **kwargs)
+
+    def get(self, path: str, **kwargs: Any) -> requests.Response:
+        return self.request("GET", path, **kwargs)
+
+    def post(self, path: str, **kwargs: Any) -> requests.Response:
+        return self.request("POST", path, **kwargs)
+
+    def put(self, path: str, **kwargs: Any) -> requests.Response:
+        return self.request("PUT", path, **kwargs)
+
+    def delete(self, path: str, **kwargs: Any) -> requests.Response:
+        return self.request("DELETE", path, **kwargs)
+
+    def upload(self, dicom: bytes) -> dict[str, Any]:
+        """POST /instances; return Orthanc's JSON answer (raises on HTTP error)."""
+        r = self.post("/instances", data=dicom)
+        r.raise_for_status()
+        answer: dict[str, Any] = r.json()
+        return answer
+
+    def stop(self, timeout: float = STOP_TIMEOUT) -> int:
+        """SIGTERM, wait, SIGKILL if needed; return the exit code."""
+        self.session.close()
+        if self.process.poll() is None:
+            self.process.send_signal(signal.SIGTERM)
+            try:
+                self.process.wait(timeout)
+            except subprocess.TimeoutExpired:
+                self.process.kill()
+                self.process.wait(10)
+                raise AssertionError(
+                    f"Orthanc did not stop within {timeout} s after SIGTERM; log tail:\n"
+                    f"{tail(self.log_text())}"
+                )
+        return int(self.process.returncode)
+
+
+def _spawn(setup: OrthancSetup, env: Mapping[str, str]) -> subprocess.Popen[bytes]:
+    if not plugin_path().is_file():
+        raise OrthancStartError(MISSING_PLUGIN_MESSAGE)
+    with open(setup.log_path, "wb") as log:
+        return subprocess.Popen(
+            setup.command(),
+            cwd=setup.workdir,
+            stdin=subprocess.DEVNULL,
+            stdout=log,
+            stderr=subprocess.STDOUT,
+            env=_orthanc_env(env),
+        )
+
+
+def start(setup: OrthancSetup, env: Mapping[str, str] | None = None,
+          timeout: float = START_TIMEOUT) -> OrthancServer:
+    """Start Orthanc and wait until GET /system answers."""
+    server = OrthancServer(setup=setup, process=_spawn(setup, env or {}))
+    deadline = time.monotonic() + timeout
+    probe = requests.Session()
+    try:
+        while True:
+            if server.returncode is not None:
+                raise OrthancStartError(
+                    f"Orthanc exited with code {server.returncode} before answering; "
+                    f"log tail:\n{tail(server.log_text())}"
+                )
+            try:
+                # Any HTTP answer (even 401 when authentication is on) means "up".
+                probe.get(server.url + "/system", timeout=2)
+                return server
+            except requests.ConnectionError:
+                pass
+            if time.monotonic() > deadline:
+                server.process.kill()
+                server.process.wait(10)
+                raise OrthancStartError(
+                    f"Orthanc did not answer within {timeout} s; log tail:\n"
+                    f"{tail(server.log_text())}"
+                )
+            time.sleep(0.05)
+    finally:
+        probe.close()
+
+
+@dataclass
+class FailedStart:
+    """Outcome of a run that was expected not to start."""
+
+    returncode: int
+    log: str
+
+
+def start_expecting_failure(setup: OrthancSetup, env: Mapping[str, str] | None = None,
+                            timeout: float = START_TIMEOUT) -> FailedStart:
+    """Run Orthanc and wait for it to exit by itself.
+
+    Raises AssertionError (after killing it) if its HTTP server answers, which
+    means it did start, or if it is still running after `timeout` seconds.
+    """
+    process = _spawn(setup, env or {})
+    url = f"http://127.0.0.1:{setup.http_port}/system"
+    deadline = time.monotonic() + timeout
+    while process.poll() is None:
+        problem = ""
+        if time.monotonic() > deadline:
+            problem = f"still ran after {timeout} s"
+        else:
+            try:
+                requests.get(url, timeout=1)
+                problem = "its HTTP server answered"
+            except requests.RequestException:
+                pass
+        if problem:
+            process.kill()
+            process.wait(10)
+            log = setup.log_path.read_text(encoding="utf-8", errors="replace")
+            raise AssertionError(
+                f"Orthanc was expected to fail to start, but {problem}; log tail:\n{tail(log)}"
+            )
+        time.sleep(0.1)
+    log = setup.log_path.read_text(encoding="utf-8", errors="replace")
+    return FailedStart(returncode=int(process.returncode), log=log)
