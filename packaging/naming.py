@@ -30,13 +30,17 @@ class PlatformTag:
         return f"{self.os}-{self.arch}"
 
 
-def detect_platform(system: str | None = None, machine: str | None = None) -> PlatformTag:
+def detect_platform(
+    system: str | None = None, machine: str | None = None
+) -> PlatformTag:
     """Map ``platform.system()``/``platform.machine()`` values to a tag."""
     system = _platform.system() if system is None else system
     machine = _platform.machine() if machine is None else machine
     os_name = _OS_ALIASES.get(system.lower())
     if os_name is None:
-        raise ValueError(f"unsupported operating system {system!r} (expected Linux, Darwin or Windows)")
+        raise ValueError(
+            f"unsupported operating system {system!r} (expected Linux, Darwin or Windows)"
+        )
     arch = _ARCH_ALIASES.get(machine.lower(), machine.lower() or "unknown")
     if os_name == "linux" and arch == "arm64":
         arch = "aarch64"  # the name Linux distributions use

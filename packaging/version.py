@@ -21,7 +21,9 @@ def read_version(root: Path | None = None) -> str:
     try:
         text = path.read_text(encoding="utf-8").strip()
     except OSError as exc:
-        raise VersionError(f"cannot read the plugin version from {path}: {exc.strerror}") from None
+        raise VersionError(
+            f"cannot read the plugin version from {path}: {exc.strerror}"
+        ) from None
     if not _VERSION_RE.match(text):
         raise VersionError(f"{path} holds {text!r}, expected a version like 1.2.3")
     return text

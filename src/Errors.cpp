@@ -42,25 +42,6 @@ std::string FormatException(PyObject* type, PyObject* value, PyObject* traceback
   return Utf8(joined.get());
 }
 
-OrthancPluginErrorCode CodeOf(PyObject* type, PyObject* value)
-{
-  if (orthancException_ != nullptr && value != nullptr &&
-      PyErr_GivenExceptionMatches(type, orthancException_))
-  {
-    PyRef args = PyRef::Steal(PyObject_GetAttrString(value, "args"));
-    if (args && PyTuple_Check(args.get()) && PyTuple_GET_SIZE(args.get()) >= 1 &&
-        PyLong_Check(PyTuple_GET_ITEM(args.get(), 0)))
-    {
-      const long code = PyLong_AsLong(PyTuple_GET_ITEM(args.get(), 0));
-      if (code > 0 && !PyErr_Occurred())
-      {
-        return static_cast<OrthancPluginErrorCode>(code);
-      }
-    }
-    PyErr_Clear();
-  }
-  return OrthancPluginErrorCode_Plugin;
-}
 }  // namespace
 
 PyObject* RaiseOrthancError(OrthancPluginErrorCode code)
@@ -93,7 +74,7 @@ OrthancPluginErrorCode ReportPythonError(const char* where)
 
   LogError(std::string("Python plugin: exception in ") + where + ":\n" +
            FormatException(type, value, traceback));
-  return CodeOf(type, value);
+  return OrthancPluginErrorCode_Plugin;
 }
 
 bool RegisterOrthancException(PyObject* module)

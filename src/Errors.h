@@ -10,9 +10,9 @@
 PyObject* RaiseOrthancError(OrthancPluginErrorCode code);
 
 // Python -> Orthanc: logs the pending Python exception with its full traceback,
-// prefixed by `where` (e.g. "REST callback for /toto"), clears it and returns the
-// Orthanc error code to hand back to Orthanc (the code of an OrthancException,
-// OrthancPluginErrorCode_Plugin for any other exception).
+// prefixed by `where` (e.g. "the REST callback for /toto"), clears it and returns
+// the code to hand back to Orthanc: always OrthancPluginErrorCode_Plugin (HTTP
+// 500), even for an OrthancException, as the upstream plugin does.
 OrthancPluginErrorCode ReportPythonError(const char* where);
 
 // Creates orthanc.OrthancException in `module` (called once, at module init).

@@ -5,7 +5,7 @@ from __future__ import annotations
 import itertools
 from collections.abc import Callable, Generator, Mapping
 from pathlib import Path
-from typing import Any, Protocol
+from typing import Any
 
 import pytest
 
@@ -44,26 +44,6 @@ def pytest_runtest_makereport(
     return report
 
 
-class StartOrthanc(Protocol):
-    def __call__(
-        self,
-        script: str | Path,
-        extra_config: Mapping[str, Any] | None = None,
-        env: Mapping[str, str] | None = None,
-        script_name: str = "script.py",
-    ) -> harness.OrthancServer: ...
-
-
-class StartFailingOrthanc(Protocol):
-    def __call__(
-        self,
-        script: str | Path,
-        extra_config: Mapping[str, Any] | None = None,
-        env: Mapping[str, str] | None = None,
-        script_name: str = "script.py",
-    ) -> harness.FailedStart: ...
-
-
 def _setup_factory(
     request: pytest.FixtureRequest, tmp_path: Path
 ) -> Callable[[str | Path, Mapping[str, Any] | None, str], harness.OrthancSetup]:
@@ -83,11 +63,24 @@ def _setup_factory(
     return make
 
 
+@pytest.fixture(scope="session")
+def _orthanc_reaper() -> Generator[harness.Reaper, None, None]:
+    reaper = harness.Reaper()
+    yield reaper
+    problems = reaper.join()
+    if problems:
+        pytest.fail("some Orthanc servers did not stop cleanly:\n" + "\n\n".join(problems),
+                    pytrace=False)
+
+
 @pytest.fixture
-def orthanc_server(request: pytest.FixtureRequest, tmp_path: Path) -> Generator[StartOrthanc, None, None]:
+def orthanc_server(request: pytest.FixtureRequest, tmp_path: Path,
+                   _orthanc_reaper: harness.Reaper) -> Generator[harness.StartOrthanc, None, None]:
     """Factory: start Orthanc with the plugin running `script` (text or Path).
 
-    The servers are stopped (SIGTERM, then SIGKILL) when the test ends.
+    At the end of the test, a server that exited by itself (crash) fails the
+    test; the others get SIGTERM and are waited for in the background (then
+    SIGKILL).  A test that checks the shutdown calls server.stop() itself.
     """
     make_setup = _setup_factory(request, tmp_path)
     servers: list[harness.OrthancServer] = []
@@ -106,16 +99,18 @@ def orthanc_server(request: pytest.FixtureRequest, tmp_path: Path) -> Generator[
     yield start
     problems = []
     for server in servers:
-        try:
-            server.stop()
-        except AssertionError as error:
-            problems.append(str(error))
+        code = server.returncode
+        if code is not None and not server.stop_requested:
+            problems.append(f"Orthanc exited by itself during the test, with code {code}")
+        _orthanc_reaper.add(server)
     if problems:
         pytest.fail("\n".join(problems), pytrace=False)
 
 
 @pytest.fixture
-def orthanc_failing_start(request: pytest.FixtureRequest, tmp_path: Path) -> StartFailingOrthanc:
+def orthanc_failing_start(
+    request: pytest.FixtureRequest, tmp_path: Path
+) -> harness.StartFailingOrthanc:
     """Factory: run Orthanc expecting it to exit during start-up; returns code and log."""
     make_setup = _setup_factory(request, tmp_path)
 

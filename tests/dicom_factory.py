@@ -7,7 +7,7 @@ import io
 
 import numpy as np
 from pydicom.dataset import Dataset, FileMetaDataset
-from pydicom.uid import ExplicitVRLittleEndian, PYDICOM_IMPLEMENTATION_UID, generate_uid
+from pydicom.uid import PYDICOM_IMPLEMENTATION_UID, UID, ExplicitVRLittleEndian, generate_uid
 
 CT_IMAGE_STORAGE = "1.2.840.10008.5.1.4.1.1.2"
 SECONDARY_CAPTURE_STORAGE = "1.2.840.10008.5.1.4.1.1.7"
@@ -33,8 +33,8 @@ def make_dataset(
     """
     if bits not in (8, 16):
         raise ValueError("bits must be 8 or 16")
-    sop_class = CT_IMAGE_STORAGE if bits == 16 else SECONDARY_CAPTURE_STORAGE
-    sop_uid = sop_uid or generate_uid()
+    sop_class = UID(CT_IMAGE_STORAGE if bits == 16 else SECONDARY_CAPTURE_STORAGE)
+    sop_uid = UID(sop_uid) if sop_uid else generate_uid()
 
     meta = FileMetaDataset()
     meta.MediaStorageSOPClassUID = sop_class

@@ -33,7 +33,7 @@ class StoragePeer:
             self.received.append(ds)
         return 0x0000
 
-    def start(self) -> "StoragePeer":
+    def start(self) -> StoragePeer:
         self._server = self._ae.start_server(
             ("127.0.0.1", self.port), block=False,
             evt_handlers=[(evt.EVT_C_STORE, self._on_store)],

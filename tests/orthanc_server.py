@@ -13,10 +13,12 @@ import re
 import signal
 import socket
 import subprocess
+import threading
 import time
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, Mapping
+from typing import Any, Protocol
 
 import requests
 
@@ -77,6 +79,9 @@ def tail(text: str, lines: int = 60) -> str:
 
 def _orthanc_env(extra: Mapping[str, str]) -> dict[str, str]:
     env = dict(os.environ)
+    # Users' print() output must reach the Orthanc log while Orthanc runs,
+    # without help from the environment (the samples rely on it).
+    env.pop("PYTHONUNBUFFERED", None)
     extra_path = os.environ.get(EMBEDDED_PYTHONPATH_VAR)
     if extra_path:
         current = env.get("PYTHONPATH")
@@ -105,7 +110,7 @@ class OrthancSetup:
         extra_config: Mapping[str, Any] | None = None,
         script_name: str = "script.py",
         aet: str = "ORTHANCTEST",
-    ) -> "OrthancSetup":
+    ) -> OrthancSetup:
         """Write the script (text, or copy of a file) and the JSON configuration.
 
         `script` is either a Path to an existing script, which is used in place,
@@ -158,6 +163,7 @@ class OrthancServer:
     setup: OrthancSetup
     process: subprocess.Popen[bytes]
     session: requests.Session = field(default_factory=requests.Session)
+    _stop_requested: bool = False
 
     @property
     def url(self) -> str:
@@ -218,11 +224,22 @@ class OrthancServer:
         answer: dict[str, Any] = r.json()
         return answer
 
-    def stop(self, timeout: float = STOP_TIMEOUT) -> int:
-        """SIGTERM, wait, SIGKILL if needed; return the exit code."""
+    @property
+    def stop_requested(self) -> bool:
+        return self._stop_requested
+
+    def terminate(self) -> None:
+        """Send SIGTERM (once) without waiting."""
+        self._stop_requested = True
         self.session.close()
         if self.process.poll() is None:
             self.process.send_signal(signal.SIGTERM)
+
+    def stop(self, timeout: float = STOP_TIMEOUT) -> int:
+        """SIGTERM, wait, SIGKILL if needed; return the exit code."""
+        if not self._stop_requested:
+            self.terminate()
+        if self.process.poll() is None:
             try:
                 self.process.wait(timeout)
             except subprocess.TimeoutExpired:
@@ -231,7 +248,7 @@ class OrthancServer:
                 raise AssertionError(
                     f"Orthanc did not stop within {timeout} s after SIGTERM; log tail:\n"
                     f"{tail(self.log_text())}"
-                )
+                ) from None
         return int(self.process.returncode)
 
 
@@ -318,3 +335,65 @@ def start_expecting_failure(setup: OrthancSetup, env: Mapping[str, str] | None =
         time.sleep(0.1)
     log = setup.log_path.read_text(encoding="utf-8", errors="replace")
     return FailedStart(returncode=int(process.returncode), log=log)
+
+
+class Reaper:
+    """Stops servers in background threads.
+
+    Orthanc 1.10 takes about 3.5 s to shut down (its HTTP and DICOM servers
+    poll); waiting for that after every test would make the suite slow, so a
+    test's servers are sent SIGTERM at teardown and waited for here.
+    """
+
+    def __init__(self, timeout: float = STOP_TIMEOUT) -> None:
+        self._timeout = timeout
+        self._threads: list[threading.Thread] = []
+        self._lock = threading.Lock()
+        self.problems: list[str] = []
+
+    def add(self, server: OrthancServer) -> None:
+        server.terminate()
+        thread = threading.Thread(target=self._wait, args=(server,), daemon=True)
+        thread.start()
+        self._threads.append(thread)
+
+    def _wait(self, server: OrthancServer) -> None:
+        try:
+            code = server.stop(self._timeout)
+        except AssertionError as error:
+            problem = str(error)
+        else:
+            if code == 0:
+                return
+            problem = (f"Orthanc ({server.setup.workdir}) exited with code {code} after "
+                       f"SIGTERM; log tail:\n{tail(server.log_text())}")
+        with self._lock:
+            self.problems.append(problem)
+
+    def join(self) -> list[str]:
+        """Wait for every server handed over; return the problems seen."""
+        for thread in self._threads:
+            thread.join()
+        self._threads.clear()
+        return list(self.problems)
+
+
+# Types of the fixtures of conftest.py, for annotating tests.
+class StartOrthanc(Protocol):
+    def __call__(
+        self,
+        script: str | Path,
+        extra_config: Mapping[str, Any] | None = None,
+        env: Mapping[str, str] | None = None,
+        script_name: str = "script.py",
+    ) -> OrthancServer: ...
+
+
+class StartFailingOrthanc(Protocol):
+    def __call__(
+        self,
+        script: str | Path,
+        extra_config: Mapping[str, Any] | None = None,
+        env: Mapping[str, str] | None = None,
+        script_name: str = "script.py",
+    ) -> FailedStart: ...

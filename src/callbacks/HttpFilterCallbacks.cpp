@@ -27,7 +27,8 @@ int32_t Filter(OrthancPluginHttpMethod method, const char* uri, const char* ip, 
       SetItem(kwargs.get(), "method", PyRef::Steal(PyLong_FromLong(method))) &&
       SetItem(kwargs.get(), "ip", PyRef::Steal(PyUnicode_FromString(ip))) &&
       SetItem(kwargs.get(), "headers", DictFromPairs(headersCount, headersKeys, headersValues)) &&
-      SetItem(kwargs.get(), "get", DictFromPairs(getArgumentsCount, getArgumentsKeys, getArgumentsValues));
+      (method != OrthancPluginHttpMethod_Get ||  // as upstream: 'get' for GET only
+       SetItem(kwargs.get(), "get", DictFromPairs(getArgumentsCount, getArgumentsKeys, getArgumentsValues)));
   PyRef args = PyRef::Steal(Py_BuildValue("(s)", uri));
   if (!ok || !args)
   {

@@ -51,10 +51,15 @@ PyRef BuildRequestKeywords(const OrthancPluginHttpRequest* request)
   const bool ok =
       SetItem(kwargs.get(), "method", PyRef::Steal(PyUnicode_FromString(HttpMethodName(request->method)))) &&
       SetItem(kwargs.get(), "groups", std::move(groups)) &&
-      SetItem(kwargs.get(), "get", DictFromPairs(request->getCount, request->getKeys, request->getValues)) &&
       SetItem(kwargs.get(), "headers", DictFromPairs(request->headersCount, request->headersKeys,
                                                      request->headersValues));
   if (!ok)
+  {
+    return PyRef();
+  }
+  // As upstream: 'get' for GET only, 'body' (bytes) for POST and PUT only.
+  if (request->method == OrthancPluginHttpMethod_Get &&
+      !SetItem(kwargs.get(), "get", DictFromPairs(request->getCount, request->getKeys, request->getValues)))
   {
     return PyRef();
   }

@@ -33,7 +33,4 @@ def SortStudiesByDate(output, uri, **request):
         # Return the truncated list of studies
         output.AnswerBuffer(json.dumps(studies), 'application/json')
 
-    else:
-        output.SendMethodNotAllowed('GET')
-
 orthanc.RegisterRestCallback('/sort-studies', SortStudiesByDate)

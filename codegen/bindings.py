@@ -1,0 +1,186 @@
+"""The binding plan: what classify.py decided, in the shape the templates render.
+
+The plan names C++ types and Python types but contains no C++ code: the
+templates (codegen/templates) turn each `kind` into code.
+"""
+
+from __future__ import annotations
+
+from dataclasses import asdict, dataclass, field
+from typing import Any, Dict, List, Optional
+
+# Arg.kind: how one Python argument becomes SDK arguments.
+ARG_STRING = "string"  # const char*            <- str ("s", or "z" if nullable)
+ARG_BUFFER = "buffer"  # const void* + size     <- bytes-like or str (BufferArg, "O&")
+ARG_NATIVE = "native"  # int/float with a range-checked PyArg format ("b", "h", "i", "L", "f", "d")
+ARG_UNSIGNED = "unsigned"  # uint16/32/64       <- int, via generated::ConvertUnsigned<T> ("O&")
+ARG_SIGNED = "signed"  # other signed integers  <- int, via generated::ConvertSigned<T> ("O&")
+ARG_ENUM = "enum"  # enum                       <- int ("i")
+ARG_HANDLE = "handle"  # pointer to handle      <- wrapper object ("O" + HandleOf)
+
+# Result.kind: how the SDK result becomes the Python result.
+RESULT_VOID = "void"  # None
+RESULT_ERROR_CODE = "error_code"  # None or orthanc.OrthancException
+RESULT_MEMORY_BUFFER = "memory_buffer"  # bytes (first parameter OrthancPluginMemoryBuffer* target)
+RESULT_MEMORY_BUFFER64 = "memory_buffer64"  # bytes (OrthancPluginMemoryBuffer64* target)
+RESULT_OWNED_STRING = "owned_string"  # char* freed by Orthanc -> str
+RESULT_CONST_STRING = "const_string"  # const char* -> str
+RESULT_INTEGER = "integer"  # int
+RESULT_ENUM = "enum"  # int
+RESULT_FLOAT = "float"  # float
+RESULT_HANDLE = "handle"  # new owned wrapper object
+
+# Coverage statuses that are not a plain Python name.
+STATUS_NOT_WRAPPED = "not wrapped"
+
+
+@dataclass
+class Arg:
+    """One positional Python argument of a wrapper."""
+
+    kind: str
+    name: str  # Python-visible name (the SDK parameter name)
+    local: str  # C++ local variable holding the converted value
+    c_type: str  # type of the SDK parameter, e.g. "OrthancPluginPixelFormat", "const OrthancPluginImage*"
+    local_type: str  # type of `local`, e.g. "int", "uint32_t", "BufferArg", "PyObject*"
+    format: str  # PyArg_ParseTuple format unit
+    py_type: str  # annotation in orthanc.pyi
+    doc_type: str  # type shown in docstrings (enum and class names are more telling than int)
+    doc: str = ""
+    nullable: bool = False  # None is accepted (passed as NULL)
+    size_type: str = ""  # ARG_BUFFER: C type of the size parameter
+    handle_class: str = ""  # ARG_HANDLE: Python class
+    consumed: bool = False  # ARG_HANDLE: the SDK takes ownership; the wrapper is invalidated after the call
+
+
+@dataclass
+class SelfHandle:
+    """The handle that a method takes from `self`."""
+
+    local: str
+    c_type: str  # e.g. "const OrthancPluginDicomInstance*"
+    consumed: bool = False
+
+
+@dataclass
+class Result:
+    kind: str
+    c_type: str = ""  # type of the SDK return value (or of the target buffer)
+    py_type: str = "None"
+    doc_type: str = ""
+    doc: str = ""
+    handle_class: str = ""  # RESULT_HANDLE
+    from_c: str = ""  # RESULT_INTEGER: the PyLong_From* function
+    cast_to: str = ""  # RESULT_INTEGER: C type the value is widened to before from_c
+
+
+@dataclass
+class Wrapper:
+    """One generated C++ wrapper: a module function or a method."""
+
+    sdk_name: str
+    py_name: str
+    class_name: str  # "" for a module function
+    symbol: str  # C++ function name
+    args: List[Arg]
+    result: Result
+    self_handle: Optional[SelfHandle]
+    # SDK call arguments in order: "context", "target", "self", or an index into args.
+    call: List[Any]
+    docstring: str
+    text_signature: str  # "($module, uri, body, /)": lets inspect.signature() read the docstring
+
+    @property
+    def qualified_name(self) -> str:
+        return "{}.{}".format(self.class_name, self.py_name) if self.class_name else self.py_name
+
+
+@dataclass
+class HandwrittenMethod:
+    name: str
+    symbol: str
+    docstring: str
+    sdk_name: str = ""  # the SDK function it replaces, if any
+
+
+@dataclass
+class HandwrittenFunction:
+    py_name: str
+    sdk_names: List[str]
+    docstring: str
+
+
+@dataclass
+class WrapperClass:
+    name: str  # Python name, e.g. "DicomInstance"
+    c_type: str  # e.g. "OrthancPluginDicomInstance"
+    docstring: str
+    destructor: str = ""  # SDK Free function, "" if Orthanc owns every handle of this type
+    methods: List[Wrapper] = field(default_factory=list)
+    handwritten: List[HandwrittenMethod] = field(default_factory=list)
+
+
+@dataclass
+class EnumMember:
+    name: str  # e.g. "STABLE_STUDY"
+    value: int
+    doc: str = ""
+
+
+@dataclass
+class EnumClass:
+    name: str  # e.g. "ChangeType"
+    c_name: str
+    docstring: str
+    members: List[EnumMember]
+
+
+@dataclass
+class CoverageEntry:
+    sdk_name: str
+    status: str  # "orthanc.X", "orthanc.C.M", "destructor of orthanc.C", "hand-written: orthanc.X", "not wrapped"
+    reason: str = ""
+    line: int = 0
+
+    @property
+    def wrapped(self) -> bool:
+        return self.status != STATUS_NOT_WRAPPED
+
+
+@dataclass
+class Plan:
+    header: str
+    header_sha256: str
+    sdk_version: str
+    functions: List[Wrapper]
+    classes: List[WrapperClass]
+    enums: List[EnumClass]
+    handwritten_functions: List[HandwrittenFunction]
+    coverage: List[CoverageEntry]
+
+    @property
+    def wrapped_count(self) -> int:
+        return sum(1 for entry in self.coverage if entry.wrapped)
+
+    @property
+    def total_count(self) -> int:
+        return len(self.coverage)
+
+    @property
+    def wrapped_percent(self) -> float:
+        return 100.0 * self.wrapped_count / self.total_count if self.coverage else 0.0
+
+    @property
+    def generated_count(self) -> int:
+        return len(self.functions) + sum(len(c.methods) for c in self.classes)
+
+    def coverage_json(self) -> Dict[str, Any]:
+        return {
+            "header": self.header,
+            "header_sha256": self.header_sha256,
+            "sdk_version": self.sdk_version,
+            "wrapped": self.wrapped_count,
+            "total": self.total_count,
+            "percent": round(self.wrapped_percent, 1),
+            "functions": [asdict(entry) for entry in self.coverage],
+        }

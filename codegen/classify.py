@@ -1,0 +1,509 @@
+"""Decides how each SDK function is exposed to Python (the type mapping), and
+why a function is not wrapped when it cannot be.
+
+Input: a model.Module.  Output: a bindings.Plan, with one coverage entry per
+SDK function of the header.
+"""
+
+from __future__ import annotations
+
+import re
+from typing import Dict, List, Optional, Sequence, Tuple
+
+from . import bindings as b
+from . import model as m
+from .docstrings import describe
+from .doxygen import clean_inline
+from .handwritten import HANDWRITTEN_FUNCTIONS, HANDWRITTEN_METHODS
+from .naming import (
+    is_internal_sentinel,
+    python_class_name,
+    python_enum_value_name,
+    python_function_name,
+)
+
+CONTEXT_TYPE = "OrthancPluginContext"
+ERROR_CODE_TYPE = "OrthancPluginErrorCode"
+MEMORY_BUFFER_TYPES = {
+    "OrthancPluginMemoryBuffer": b.RESULT_MEMORY_BUFFER,
+    "OrthancPluginMemoryBuffer64": b.RESULT_MEMORY_BUFFER64,
+}
+
+# SDK functions that take over a handle given to them: the Python wrapper is
+# invalidated after the call so that tp_dealloc does not free it a second time.
+HANDLE_CONSUMERS: Dict[str, str] = {
+    # "Orthanc will take care of freeing it" (OrthancPluginSubmitJob's doc).
+    "OrthancPluginSubmitJob": "job",
+}
+
+# Locals that the templates declare in every wrapper, and C++ keywords an SDK
+# parameter name could collide with.
+_RESERVED_LOCALS = {"self", "args", "nogil", "sdkCode", "sdkResult", "sdkTarget", "module"}
+_CPP_KEYWORDS = {
+    "auto", "bool", "break", "case", "catch", "char", "class", "const", "continue", "default", "delete",
+    "do", "double", "else", "enum", "explicit", "export", "extern", "false", "float", "for", "friend",
+    "goto", "if", "inline", "int", "long", "mutable", "namespace", "new", "operator", "private",
+    "protected", "public", "register", "return", "short", "signed", "sizeof", "static", "struct",
+    "switch", "template", "this", "throw", "true", "try", "typedef", "typename", "union", "unsigned",
+    "using", "virtual", "void", "volatile", "while",
+}
+
+_NULLABLE_DOC = re.compile(r"\b(can|may|might)\s+be\s+NULL\b|\bset\s+to\s+`?NULL\b", re.IGNORECASE)
+_SIZE_NAME = re.compile(r"(^s|S)ize$")
+
+
+class NotMappable(Exception):
+    """The reason why a function cannot be wrapped automatically."""
+
+
+def _describe_param(param: m.Param) -> str:
+    return "`{}` ({})".format(param.name, param.type.spelling)
+
+
+def _pointer_spelling(ctype: m.CType) -> str:
+    """Normalised C++ spelling of a pointer to a named type: "const OrthancPluginImage*"."""
+    assert ctype.pointee is not None
+    return "{}{}*".format("const " if ctype.pointee.is_const else "", ctype.pointee.name)
+
+
+class _Classifier:
+    def __init__(
+        self,
+        module: m.Module,
+        handwritten_functions: Dict[str, str],
+        handwritten_methods: Dict[str, List[Tuple[str, str, str]]],
+    ) -> None:
+        self.module = module
+        self.handwritten_functions = handwritten_functions
+        self.handwritten_methods = handwritten_methods
+        self.enum_names = {e.name for e in module.enums}
+        # Handle C type -> Python class.
+        self.handle_classes = {h.name: python_class_name(h.name) for h in module.classes}
+        self.destructors = self._find_destructors()
+
+    # --- top level ------------------------------------------------------------
+
+    def run(self) -> b.Plan:
+        classes = [
+            b.WrapperClass(
+                name=python_class_name(h.name),
+                c_type=h.name,
+                docstring=describe(h.doc),
+                destructor=self.destructors.get(h.name, ""),
+            )
+            for h in self.module.classes
+        ]
+        by_name = {c.name: c for c in classes}
+        for class_name, methods in self.handwritten_methods.items():
+            if class_name not in by_name:
+                raise ValueError("handwritten.HANDWRITTEN_METHODS names an unknown class: " + class_name)
+            for name, symbol, doc in methods:
+                by_name[class_name].handwritten.append(b.HandwrittenMethod(name=name, symbol=symbol, docstring=doc))
+
+        functions: List[b.Wrapper] = []
+        coverage: List[b.CoverageEntry] = []
+        for function in self.module.functions:
+            status, reason, wrapper = self._classify(function, by_name)
+            coverage.append(b.CoverageEntry(function.name, status, reason, function.line))
+            if wrapper is None:
+                continue
+            if wrapper.class_name:
+                by_name[wrapper.class_name].methods.append(wrapper)
+            else:
+                functions.append(wrapper)
+
+        return b.Plan(
+            header=self.module.header,
+            header_sha256=self.module.header_sha256,
+            sdk_version=self.module.sdk_version,
+            functions=functions,
+            classes=classes,
+            enums=self._enums(),
+            handwritten_functions=self._handwritten_functions(),
+            coverage=coverage,
+        )
+
+    def _classify(
+        self, function: m.Function, classes: Dict[str, b.WrapperClass]
+    ) -> Tuple[str, str, Optional[b.Wrapper]]:
+        name = function.name
+        if not function.is_inline:
+            return b.STATUS_NOT_WRAPPED, "entry point that the plugin itself implements, not an SDK service", None
+        if name in self.handwritten_functions:
+            return "hand-written: orthanc." + self.handwritten_functions[name], "", None
+        for c_type, destructor in self.destructors.items():
+            if destructor == name:
+                return "destructor of orthanc." + self.handle_classes[c_type], "", None
+        if self._frees_result_memory(function):
+            return (
+                b.STATUS_NOT_WRAPPED,
+                "frees a string or buffer returned by Orthanc: the generated wrappers convert such "
+                "results to str/bytes and free them themselves",
+                None,
+            )
+        try:
+            wrapper = self._wrap(function)
+        except NotMappable as error:
+            return b.STATUS_NOT_WRAPPED, str(error), None
+
+        if wrapper.class_name:
+            cls = classes[wrapper.class_name]
+            for method in cls.handwritten:
+                if method.name == wrapper.py_name:
+                    method.sdk_name = name
+                    return "hand-written: orthanc." + wrapper.qualified_name, "", None
+        return "orthanc." + wrapper.qualified_name, "", wrapper
+
+    # --- special functions ----------------------------------------------------
+
+    def _find_destructors(self) -> Dict[str, str]:
+        """Handle type -> its OrthancPluginFree<X>(context, X*) function."""
+        result: Dict[str, str] = {}
+        for function in self.module.functions:
+            params = function.params
+            if (
+                function.name.startswith("OrthancPluginFree")
+                and len(params) == 2
+                and self._is_context(params[0])
+                and self._handle_of(params[1].type) is not None
+                and not params[1].type.pointee.is_const  # type: ignore[union-attr]
+                and function.name == "OrthancPluginFree" + python_class_name(params[1].type.pointee.name)  # type: ignore[union-attr]
+            ):
+                result[params[1].type.pointee.name] = function.name  # type: ignore[union-attr]
+        return result
+
+    def _frees_result_memory(self, function: m.Function) -> bool:
+        """OrthancPluginFreeString / FreeMemoryBuffer(64): the conversions do it."""
+        params = function.params
+        if not function.name.startswith("OrthancPluginFree") or len(params) != 2:
+            return False
+        t = params[1].type
+        return (t.is_pointer_to(m.INTEGER, "char") and not t.pointee.is_const) or any(  # type: ignore[union-attr]
+            t.is_pointer_to(m.STRUCT, name) for name in MEMORY_BUFFER_TYPES
+        )
+
+    # --- wrappers -------------------------------------------------------------
+
+    def _is_context(self, param: m.Param) -> bool:
+        return param.type.is_pointer_to(m.STRUCT, CONTEXT_TYPE)
+
+    def _handle_of(self, ctype: m.CType) -> Optional[str]:
+        """Python class if `ctype` is a pointer to a handle type."""
+        if ctype.kind == m.POINTER and ctype.pointee is not None and ctype.pointee.kind == m.OPAQUE:
+            return self.handle_classes.get(ctype.pointee.name)
+        return None
+
+    def _wrap(self, function: m.Function) -> b.Wrapper:
+        params = list(function.params)
+        if not params or not self._is_context(params[0]):
+            raise NotMappable("its first parameter is not the OrthancPluginContext")
+        params = params[1:]
+        call: List[object] = ["context"]
+        locals_in_use = set(_RESERVED_LOCALS)
+
+        result: Optional[b.Result] = None
+        ret = function.return_type
+        if (
+            params
+            and ret.kind == m.ENUM
+            and ret.name == ERROR_CODE_TYPE
+            and params[0].type.kind == m.POINTER
+            and params[0].type.pointee is not None
+            and not params[0].type.pointee.is_const
+            and params[0].type.pointee.name in MEMORY_BUFFER_TYPES
+        ):
+            buffer_type = params[0].type.pointee.name
+            result = b.Result(
+                kind=MEMORY_BUFFER_TYPES[buffer_type], c_type=buffer_type, py_type="bytes", doc_type="bytes",
+            )
+            params = params[1:]
+            call.append("target")
+
+        class_name = ""
+        self_handle: Optional[b.SelfHandle] = None
+        if params and self._handle_of(params[0].type) is not None:
+            class_name = self._handle_of(params[0].type) or ""
+            first = params.pop(0)
+            local = self._local_name(first.name, locals_in_use)
+            self_handle = b.SelfHandle(
+                local=local,
+                c_type=_pointer_spelling(first.type),
+                consumed=HANDLE_CONSUMERS.get(function.name) == first.name,
+            )
+            call.append("self")
+
+        args: List[b.Arg] = []
+        index = 0
+        while index < len(params):
+            param = params[index]
+            following = params[index + 1] if index + 1 < len(params) else None
+            arg, used = self._map_param(function, param, following, locals_in_use)
+            call.append(len(args))
+            args.append(arg)
+            index += used
+
+        if result is None:
+            result = self._map_result(function)
+
+        py_name = python_function_name(function.name)
+        symbol = "{}_{}".format(class_name or "Function", py_name)
+        arg_names = ", ".join(["$self" if class_name else "$module"] + [a.name for a in args] + ["/"])
+        return b.Wrapper(
+            sdk_name=function.name,
+            py_name=py_name,
+            class_name=class_name,
+            symbol=symbol,
+            args=args,
+            result=result,
+            self_handle=self_handle,
+            call=call,
+            docstring=describe(function.doc, args, result),
+            text_signature="({})".format(arg_names),
+        )
+
+    def _local_name(self, name: str, in_use: set) -> str:
+        local = name
+        if local in _CPP_KEYWORDS or local in in_use:
+            local = name + "Arg"
+        suffix = 2
+        while local in in_use:
+            local = "{}Arg{}".format(name, suffix)
+            suffix += 1
+        in_use.add(local)
+        return local
+
+    def _param_doc(self, function: m.Function, name: str) -> str:
+        return clean_inline(function.doc.param(name))
+
+    # --- parameters -----------------------------------------------------------
+
+    def _map_param(
+        self, function: m.Function, param: m.Param, following: Optional[m.Param], in_use: set
+    ) -> Tuple[b.Arg, int]:
+        """The Python argument for `param`, and how many SDK parameters it covers."""
+        t = param.type
+        doc = self._param_doc(function, param.name)
+        nullable = bool(_NULLABLE_DOC.search(doc))
+        c_type = t.name or t.spelling
+
+        def make(kind: str, local_type: str, fmt: str, py_type: str, doc_type: str, **extra: object) -> b.Arg:
+            return b.Arg(
+                kind=kind, name=param.name, local=self._local_name(param.name, in_use), c_type=c_type,
+                local_type=local_type, format=fmt, py_type=py_type, doc_type=doc_type, doc=doc, **extra  # type: ignore[arg-type]
+            )
+
+        if t.kind == m.POINTER:
+            return self._map_pointer(function, param, following, in_use, doc, nullable)
+        if t.kind == m.ENUM:
+            enum_class = python_class_name(t.name) if t.name in self.enum_names else "int"
+            return make(b.ARG_ENUM, "int", "i", "int", enum_class), 1
+        if t.kind == m.INTEGER:
+            return self._map_integer(param, make), 1
+        if t.kind == m.FLOAT:
+            if t.bits == 32:
+                return make(b.ARG_NATIVE, "float", "f", "float", "float"), 1
+            return make(b.ARG_NATIVE, "double", "d", "float", "float"), 1
+        if t.kind == m.STRUCT:
+            raise NotMappable("struct parameter {} passed by value".format(_describe_param(param)))
+        raise NotMappable("parameter {} has a type the generator does not map".format(_describe_param(param)))
+
+    def _map_integer(self, param: m.Param, make) -> b.Arg:  # type: ignore[no-untyped-def]
+        t = param.type
+        if not t.signed:
+            if t.bits == 8:
+                # "b" is range-checked (0..255) by CPython.
+                return make(b.ARG_NATIVE, "unsigned char", "b", "int", "int")
+            if t.bits in (16, 32, 64):
+                # "H", "I", "K" truncate silently: a converter raises OverflowError instead.
+                return make(b.ARG_UNSIGNED, t.name, "O&", "int", "int")
+        else:
+            if t.bits == 16:
+                return make(b.ARG_NATIVE, "short", "h", "int", "int")
+            if t.bits == 32:
+                return make(b.ARG_NATIVE, "int", "i", "int", "int")
+            if t.bits == 64:
+                return make(b.ARG_NATIVE, "long long", "L", "int", "int")
+            if t.bits == 8:
+                return make(b.ARG_SIGNED, t.name, "O&", "int", "int")
+        raise NotMappable("integer parameter {} of an unsupported size".format(_describe_param(param)))
+
+    def _map_pointer(
+        self,
+        function: m.Function,
+        param: m.Param,
+        following: Optional[m.Param],
+        in_use: set,
+        doc: str,
+        nullable: bool,
+    ) -> Tuple[b.Arg, int]:
+        t = param.type
+        pointee = t.pointee
+        assert pointee is not None
+        what = _describe_param(param)
+
+        if pointee.kind == m.FUNCTION:
+            raise NotMappable("callback parameter {}: a C function pointer needs a hand-written trampoline".format(what))
+
+        is_const_char = pointee.kind == m.INTEGER and pointee.name == "char" and pointee.is_const
+        is_const_void = pointee.kind == m.VOID and pointee.is_const
+        if (is_const_void or is_const_char) and following is not None and self._is_size_of(param, following, is_const_void):
+            size_type = following.type.name
+            arg = b.Arg(
+                kind=b.ARG_BUFFER, name=param.name, local=self._local_name(param.name, in_use),
+                c_type="const void*" if is_const_void else "const char*", local_type="BufferArg",
+                format="O&", py_type="_Buffer", doc_type="bytes", doc=doc, size_type=size_type,
+            )
+            return arg, 2
+        if is_const_char:
+            arg = b.Arg(
+                kind=b.ARG_STRING, name=param.name, local=self._local_name(param.name, in_use),
+                c_type="const char*", local_type="const char*", format="z" if nullable else "s",
+                py_type="Optional[str]" if nullable else "str", doc_type="str", doc=doc, nullable=nullable,
+            )
+            return arg, 1
+        if is_const_void:
+            raise NotMappable(
+                "buffer parameter {} has no size parameter: its length follows from other arguments "
+                "(e.g. pitch * height) and must be checked by hand-written code".format(what)
+            )
+        if pointee.kind == m.VOID:
+            raise NotMappable("untyped `void *` parameter {}".format(what))
+
+        handle_class = self._handle_of(t)
+        if handle_class is not None:
+            arg = b.Arg(
+                kind=b.ARG_HANDLE, name=param.name, local=self._local_name(param.name, in_use),
+                c_type=_pointer_spelling(t), local_type="PyObject*", format="O",
+                py_type="Optional[{}]".format(handle_class) if nullable else handle_class,
+                doc_type=handle_class, doc=doc, nullable=nullable, handle_class=handle_class,
+                consumed=HANDLE_CONSUMERS.get(function.name) == param.name,
+            )
+            return arg, 1
+        if pointee.kind == m.OPAQUE:
+            raise NotMappable("parameter {} points to an opaque type that is not a wrapper class".format(what))
+        if pointee.kind == m.POINTER:
+            raise NotMappable("array parameter {}".format(what))
+        if pointee.kind == m.STRUCT:
+            if pointee.name in MEMORY_BUFFER_TYPES:
+                raise NotMappable(
+                    "output buffer {} besides a first `target` buffer (several outputs)".format(what)
+                )
+            raise NotMappable("struct parameter {} passed by pointer".format(what))
+        if pointee.kind in (m.INTEGER, m.FLOAT, m.ENUM):
+            if pointee.is_const:
+                raise NotMappable("array parameter {}".format(what))
+            raise NotMappable("output parameter {}".format(what))
+        raise NotMappable("pointer parameter {} the generator does not map".format(what))
+
+    def _is_size_of(self, buffer: m.Param, size: m.Param, is_void: bool) -> bool:
+        """`size` is the byte count of `buffer`: an unsigned integer named like a size.
+
+        For `const void*` any "...Size"/"size" parameter right after it counts; for
+        `const char*` only "<name>Size" (SendHttpStatus's body/bodySize), since most
+        strings are NUL-terminated."""
+        t = size.type
+        if t.kind != m.INTEGER or t.signed or t.bits < 32:
+            return False
+        if is_void:
+            return bool(_SIZE_NAME.search(size.name))
+        return size.name == buffer.name + "Size"
+
+    # --- results --------------------------------------------------------------
+
+    def _map_result(self, function: m.Function) -> b.Result:
+        t = function.return_type
+        doc = clean_inline(function.doc.returns)
+        if t.kind == m.VOID:
+            return b.Result(kind=b.RESULT_VOID)
+        if t.kind == m.ENUM:
+            if t.name == ERROR_CODE_TYPE:
+                return b.Result(kind=b.RESULT_ERROR_CODE, c_type=t.name)
+            enum_class = python_class_name(t.name) if t.name in self.enum_names else "int"
+            return b.Result(kind=b.RESULT_ENUM, c_type=t.name, py_type="int", doc_type=enum_class, doc=doc)
+        if t.kind == m.INTEGER:
+            if t.bits <= 32:
+                from_c, cast_to = ("PyLong_FromLong", "long") if t.signed else ("PyLong_FromUnsignedLong", "unsigned long")
+            else:
+                from_c, cast_to = (
+                    ("PyLong_FromLongLong", "long long") if t.signed else ("PyLong_FromUnsignedLongLong", "unsigned long long")
+                )
+            return b.Result(
+                kind=b.RESULT_INTEGER, c_type=t.name, py_type="int", doc_type="int", doc=doc,
+                from_c=from_c, cast_to=cast_to,
+            )
+        if t.kind == m.FLOAT:
+            return b.Result(kind=b.RESULT_FLOAT, c_type=t.name, py_type="float", doc_type="float", doc=doc)
+        if t.kind == m.POINTER and t.pointee is not None:
+            pointee = t.pointee
+            if pointee.kind == m.INTEGER and pointee.name == "char":
+                kind = b.RESULT_CONST_STRING if pointee.is_const else b.RESULT_OWNED_STRING
+                c_type = "const char*" if pointee.is_const else "char*"
+                return b.Result(kind=kind, c_type=c_type, py_type="str", doc_type="str", doc=doc)
+            handle_class = self._handle_of(t)
+            if handle_class is not None:
+                if pointee.name not in self.destructors:
+                    raise NotMappable(
+                        "returns a {} that has no Free function: its lifetime is unknown".format(t.spelling)
+                    )
+                return b.Result(
+                    kind=b.RESULT_HANDLE, c_type=_pointer_spelling(t), py_type=handle_class,
+                    doc_type=handle_class, doc=doc, handle_class=handle_class,
+                )
+            if pointee.kind == m.VOID:
+                raise NotMappable("returns a raw `{}` whose size the generator does not know".format(t.spelling))
+        raise NotMappable("returns `{}`, a type the generator does not map".format(t.spelling))
+
+    # --- enums and hand-written functions ---------------------------------------
+
+    def _enums(self) -> List[b.EnumClass]:
+        result = []
+        for enum in self.module.enums:
+            if enum.name.startswith("_"):
+                continue  # private to the SDK (_OrthancPluginService, ...)
+            members = [
+                b.EnumMember(name=python_enum_value_name(enum.name, v.name), value=v.value, doc=v.doc)
+                for v in enum.values
+                if not is_internal_sentinel(v.name)
+            ]
+            result.append(
+                b.EnumClass(
+                    name=python_class_name(enum.name), c_name=enum.name, docstring=describe(enum.doc), members=members
+                )
+            )
+        return result
+
+    def _handwritten_functions(self) -> List[b.HandwrittenFunction]:
+        by_name: Dict[str, b.HandwrittenFunction] = {}
+        known = {f.name: f for f in self.module.functions}
+        for sdk_name, py_name in self.handwritten_functions.items():
+            entry = by_name.get(py_name)
+            if entry is None:
+                doc = known[sdk_name].doc if sdk_name in known else m.Doc()
+                entry = b.HandwrittenFunction(
+                    py_name=py_name, sdk_names=[],
+                    docstring=describe(m.Doc(brief=doc.brief, details=doc.details)),
+                )
+                by_name[py_name] = entry
+            entry.sdk_names.append(sdk_name)
+        return list(by_name.values())
+
+
+def classify(
+    module: m.Module,
+    handwritten_functions: Optional[Dict[str, str]] = None,
+    handwritten_methods: Optional[Dict[str, List[Tuple[str, str, str]]]] = None,
+) -> b.Plan:
+    return _Classifier(
+        module,
+        HANDWRITTEN_FUNCTIONS if handwritten_functions is None else handwritten_functions,
+        HANDWRITTEN_METHODS if handwritten_methods is None else handwritten_methods,
+    ).run()
+
+
+def upstream_names(plan: b.Plan) -> Sequence[str]:
+    """Every Python name the plan produces: "X" for functions, "C.M" for methods."""
+    names = [f.py_name for f in plan.functions] + [h.py_name for h in plan.handwritten_functions]
+    for cls in plan.classes:
+        names.extend("{}.{}".format(cls.name, w.py_name) for w in cls.methods)
+        names.extend("{}.{}".format(cls.name, h.name) for h in cls.handwritten)
+    return names

@@ -1,0 +1,153 @@
+"""Build, test and release sessions for the Orthanc Python plugin.
+
+Thin wiring only: the logic lives in packaging/ (see packaging/release.py).
+`nox -l` lists the sessions; plain `nox` runs lint, unit and tests.
+"""
+
+from __future__ import annotations
+
+import importlib
+import importlib.util
+import os
+import sys
+import types
+from pathlib import Path
+
+import nox
+
+ROOT = Path(__file__).resolve().parent
+REQUIREMENTS = ROOT / "packaging" / "requirements"
+
+
+def _release_tools(module: str) -> types.ModuleType:
+    # packaging/ has the name of the PyPA library that nox itself imports, so
+    # it is loaded under another name.
+    name = "orthanc_packaging"
+    if name not in sys.modules:
+        spec = importlib.util.spec_from_file_location(
+            name,
+            ROOT / "packaging" / "__init__.py",
+            submodule_search_locations=[str(ROOT / "packaging")],
+        )
+        assert spec is not None and spec.loader is not None
+        package = importlib.util.module_from_spec(spec)
+        sys.modules[name] = package
+        spec.loader.exec_module(package)
+    return importlib.import_module(f"{name}.{module}")
+
+
+release = _release_tools("release")
+SUPPORTED_MINORS: tuple[str, ...] = _release_tools("discovery").SUPPORTED_MINORS
+Reporter = _release_tools("report").Reporter
+
+nox.options.sessions = ["lint", "unit", "tests"]
+nox.options.reuse_venv = "yes"  # the venvs only hold pinned tools
+
+
+def _tools(session: nox.Session) -> str:
+    """Install the pinned tools into the session venv; return its python."""
+    session.install("-r", str(REQUIREMENTS / "tools.txt"))
+    exe = "python.exe" if sys.platform.startswith("win") else "python"
+    return str(Path(session.bin) / exe)
+
+
+def _matrix(
+    session: nox.Session,
+    versions: list[str] | None,
+    test: bool,
+    dist: bool = False,
+    pytest_args: tuple[str, ...] | list[str] = (),
+) -> None:
+    python = _tools(session)
+    reporter = Reporter(prefix=session.name)
+    found = release.find_pythons(reporter)
+    if versions is not None and len(versions) == 1:
+        reason = release.skip_reason(found.pythons, versions[0])
+        if reason:
+            session.skip(reason)
+    code = release.run_matrix(
+        root=ROOT,
+        versions=versions,
+        tools_python=python,
+        reporter=reporter,
+        test=test,
+        dist=dist,
+        found=found,
+        pytest_args=pytest_args,
+    )
+    if code:
+        session.error(f"{session.name} failed (see the table above)")
+
+
+def _register_per_python_sessions() -> None:
+    for minor in SUPPORTED_MINORS:
+
+        def build(session: nox.Session, minor: str = minor) -> None:
+            _matrix(session, [minor], test=False)
+
+        def test(session: nox.Session, minor: str = minor) -> None:
+            _matrix(session, [minor], test=True, pytest_args=session.posargs)
+
+        build.__doc__ = (
+            f"Build the plugin for Python {minor} into build/py{minor}-release."
+        )
+        test.__doc__ = f"Build, then run tests/integration against the Python {minor} plugin (-- pytest args)."
+        nox.session(name=f"build-{minor}", default=False)(build)
+        nox.session(name=f"test-{minor}", default=False)(test)
+
+
+_register_per_python_sessions()
+
+
+@nox.session(default=False)
+def matrix(session: nox.Session) -> None:
+    """Build and test the plugin for every Python 3.8-3.13 found (-- 3.X ... to choose)."""
+    _matrix(session, list(session.posargs) or None, test=True)
+
+
+@nox.session(default=False)
+def stubs(session: nox.Session) -> None:
+    """Build once and copy the generated orthanc.pyi to dist/."""
+    python = _tools(session)
+    code = release.build_stubs(
+        ROOT,
+        python,
+        Reporter(prefix=session.name),
+        os.environ.get("ORTHANC_TEST_PYTHON"),
+    )
+    if code:
+        session.error("stubs failed")
+
+
+@nox.session(name="release", default=False)
+def release_session(session: nox.Session) -> None:
+    """Build and test every Python found, then assemble dist/<version>/ (SHA256SUMS, manifest.json)."""
+    _matrix(session, list(session.posargs) or None, test=True, dist=True)
+
+
+@nox.session
+def lint(session: nox.Session) -> None:
+    """ruff on packaging/, codegen/, tests/ and noxfile.py; mypy on packaging/."""
+    session.install("-r", str(REQUIREMENTS / "lint.txt"))
+    session.run("ruff", "check", "codegen", "tests", "noxfile.py")
+    # packaging/ must stay importable by the oldest Python it builds for.
+    session.run("ruff", "check", "--target-version", "py38", "packaging")
+    session.run("mypy", "--python-version", "3.10", "packaging")
+
+
+@nox.session
+def unit(session: nox.Session) -> None:
+    """Unit tests (tests/packaging, tests/codegen): no Orthanc, no build."""
+    _tools(session)
+    dirs = [d for d in release.UNIT_TEST_DIRS if (ROOT / d).is_dir()]
+    session.run("python", "-m", "pytest", *dirs, "-q", *session.posargs)
+
+
+@nox.session
+def tests(session: nox.Session) -> None:
+    """CI entry: unit tests, then build for the default Python (3.11) and run tests/integration."""
+    python = _tools(session)
+    reporter = Reporter(prefix=session.name)
+    minor = os.environ.get("ORTHANC_TEST_PYTHON")
+    if release.run_ci_tests(ROOT, python, reporter, minor, session.posargs):
+        session.error("tests failed (see above)")

@@ -1,0 +1,534 @@
+"""Find the CPython interpreters installed on this machine.
+
+Candidates come from several places (pyenv, uv, python.org and Homebrew
+frameworks, the Windows ``py`` launcher, PATH). Each candidate is run once
+with a probe script; what it prints decides the version, ABI, prefix, headers
+and shared libpython. The probe runner is a parameter so that unit tests can
+use fake interpreters or no process at all.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import re
+import shutil
+import subprocess
+import sys
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import (
+    Any,
+    Callable,
+    Iterable,
+    Mapping,
+    Optional,
+    Sequence,
+)
+
+SUPPORTED_MINORS: tuple[str, ...] = ("3.8", "3.9", "3.10", "3.11", "3.12", "3.13")
+
+# Order matters: when two candidates are the same installation, the earlier
+# source names it (a pyenv Python also reachable from PATH is "pyenv").
+SOURCES: tuple[str, ...] = (
+    "pyenv",
+    "uv",
+    "framework",
+    "homebrew",
+    "py-launcher",
+    "path",
+)
+
+# Runs under every interpreter we may meet, Python 2.7 included, so that an
+# old one is reported as unsupported instead of as a crash: no f-strings.
+PROBE_SCRIPT = r"""
+import json, struct, sys, sysconfig
+names = ("SOABI", "EXT_SUFFIX", "Py_ENABLE_SHARED", "Py_GIL_DISABLED", "LIBDIR",
+         "LIBPL", "LDLIBRARY", "LIBRARY", "INSTSONAME", "MULTIARCH",
+         "PYTHONFRAMEWORK", "PYTHONFRAMEWORKPREFIX", "py_version_nodot", "VERSION")
+print(json.dumps({
+    "version": list(sys.version_info[:3]),
+    "implementation": getattr(getattr(sys, "implementation", None), "name", "cpython"),
+    "executable": sys.executable,
+    "prefix": sys.prefix,
+    "base_prefix": getattr(sys, "base_prefix", sys.prefix),
+    "platform": sys.platform,
+    "include": sysconfig.get_paths()["include"],
+    "pointer_bits": struct.calcsize("P") * 8,
+    "config": dict((n, sysconfig.get_config_var(n)) for n in names),
+}))
+"""
+
+ProbeRunner = Callable[[str], Mapping[str, Any]]
+CommandRunner = Callable[[Sequence[str]], Optional[str]]
+
+
+class ProbeError(RuntimeError):
+    pass
+
+
+@dataclass(frozen=True)
+class Candidate:
+    executable: str
+    source: str
+
+
+@dataclass(frozen=True)
+class FoundPython:
+    version: str  # "3.12.1"
+    minor: str  # "3.12"
+    abi: str  # sysconfig SOABI, e.g. "cpython-312-x86_64-linux-gnu"
+    executable: str
+    prefix: str  # sys.base_prefix: CMake's Python3_ROOT_DIR
+    include_dir: str
+    libpython: str | None  # shared library to link/embed, None if absent
+    source: str  # one of SOURCES
+    problem: str | None = None  # why the plugin cannot be built for it
+
+    @property
+    def usable(self) -> bool:
+        return self.problem is None
+
+    def describe(self) -> str:
+        return f"Python {self.version} ({self.source}) {self.executable}"
+
+
+@dataclass(frozen=True)
+class ProbeFailure:
+    executable: str
+    source: str
+    reason: str
+
+
+@dataclass
+class DiscoveryResult:
+    pythons: list[FoundPython] = field(default_factory=list)
+    failures: list[ProbeFailure] = field(default_factory=list)
+
+    def usable(self) -> list[FoundPython]:
+        return [p for p in self.pythons if p.usable]
+
+    def best(self, minor: str) -> FoundPython | None:
+        """First usable Python of that minor, in source priority order."""
+        for python in self.pythons:
+            if python.minor == minor and python.usable:
+                return python
+        return None
+
+    def summary_lines(self) -> list[str]:
+        lines = []
+        for p in self.pythons:
+            state = "ok" if p.usable else f"not usable: {p.problem}"
+            lines.append(f"{p.version:<8} {p.source:<11} {p.executable}  [{state}]")
+        for f in self.failures:
+            lines.append(
+                f"{'?':<8} {f.source:<11} {f.executable}  [probe failed: {f.reason}]"
+            )
+        return lines
+
+
+@dataclass
+class SearchPlaces:
+    """Where to look. ``default_places`` fills it for this machine; tests
+    fill it with fake trees."""
+
+    path_dirs: list[str] = field(default_factory=list)
+    pyenv_root: Path | None = None
+    uv_dir: Path | None = None
+    framework_dirs: list[Path] = field(
+        default_factory=list
+    )  # .../Python.framework/Versions
+    homebrew_prefixes: list[Path] = field(default_factory=list)
+    py_launcher_output: str | None = None  # text of `py -0p`, Windows only
+    windows: bool = False
+
+
+# --------------------------------------------------------------------------
+# Where to look
+
+
+def _run_text(cmd: Sequence[str]) -> str | None:
+    try:
+        out = subprocess.run(
+            list(cmd), capture_output=True, text=True, timeout=30, check=False
+        )
+    except (OSError, subprocess.SubprocessError):
+        return None
+    return out.stdout if out.returncode == 0 else None
+
+
+def find_pyenv_root(
+    env: Mapping[str, str], which: Callable[[str], str | None], run: CommandRunner
+) -> Path | None:
+    if env.get("PYENV_ROOT"):
+        return Path(env["PYENV_ROOT"])
+    pyenv = which("pyenv")
+    if pyenv:
+        out = run([pyenv, "root"])
+        if out and out.strip():
+            return Path(out.strip())
+    home = env.get("HOME") or env.get("USERPROFILE")
+    if home and (Path(home) / ".pyenv").is_dir():
+        return Path(home) / ".pyenv"
+    return None
+
+
+def find_uv_dir(env: Mapping[str, str], windows: bool) -> Path | None:
+    if env.get("UV_PYTHON_INSTALL_DIR"):
+        return Path(env["UV_PYTHON_INSTALL_DIR"])
+    if windows and env.get("APPDATA"):
+        return Path(env["APPDATA"]) / "uv" / "python"
+    if env.get("XDG_DATA_HOME"):
+        return Path(env["XDG_DATA_HOME"]) / "uv" / "python"
+    home = env.get("HOME") or env.get("USERPROFILE")
+    return Path(home) / ".local" / "share" / "uv" / "python" if home else None
+
+
+def default_places(
+    env: Mapping[str, str] | None = None,
+    platform: str = sys.platform,
+    which: Callable[[str], str | None] = shutil.which,
+    run: CommandRunner = _run_text,
+) -> SearchPlaces:
+    env = os.environ if env is None else env
+    windows = platform.startswith("win")
+    places = SearchPlaces(
+        path_dirs=[d for d in env.get("PATH", "").split(os.pathsep) if d],
+        pyenv_root=find_pyenv_root(env, which, run),
+        uv_dir=find_uv_dir(env, windows),
+        windows=windows,
+    )
+    if platform == "darwin":
+        places.framework_dirs = [
+            Path("/Library/Frameworks/Python.framework/Versions"),
+            Path(env.get("HOME", "~")) / "Library/Frameworks/Python.framework/Versions",
+        ]
+        places.homebrew_prefixes = [Path("/opt/homebrew"), Path("/usr/local")]
+    if windows:
+        py = which("py")
+        places.py_launcher_output = run([py, "-0p"]) if py else None
+    return places
+
+
+# --------------------------------------------------------------------------
+# Candidates per source
+
+
+def _first_existing(paths: Iterable[Path]) -> Path | None:
+    for path in paths:
+        if path.is_file():
+            return path
+    return None
+
+
+def _unix_or_windows_exe(prefix: Path, minor_hint: str | None) -> Path | None:
+    names = [f"bin/python{minor_hint}"] if minor_hint else []
+    names += ["bin/python3", "bin/python", "python.exe"]
+    return _first_existing(prefix / n for n in names)
+
+
+def _minor_hint(name: str) -> str | None:
+    m = re.search(r"(\d+)\.(\d+)", name)
+    return f"{m.group(1)}.{m.group(2)}" if m else None
+
+
+def pyenv_candidates(root: Path) -> list[Candidate]:
+    versions = root / "versions"
+    if not versions.is_dir():
+        return []
+    found = []
+    for entry in sorted(versions.iterdir(), key=lambda p: _version_key(p.name)):
+        # pyenv also keeps virtualenvs and non-CPython builds here; the probe
+        # tells them apart, this only skips folder names that say so.
+        if entry.name.startswith(("pypy", "jython", "graalpy", "micropython")):
+            continue
+        exe = _unix_or_windows_exe(entry, _minor_hint(entry.name))
+        if exe:
+            found.append(Candidate(str(exe), "pyenv"))
+    return found
+
+
+def uv_candidates(uv_dir: Path) -> list[Candidate]:
+    if not uv_dir.is_dir():
+        return []
+    found = []
+    for entry in sorted(uv_dir.iterdir(), key=lambda p: _version_key(p.name)):
+        if not entry.name.startswith("cpython-"):
+            continue  # pypy-*, graalpy-*, and uv's own lock/cache files
+        exe = _unix_or_windows_exe(entry, _minor_hint(entry.name))
+        if exe:
+            found.append(Candidate(str(exe), "uv"))
+    return found
+
+
+def framework_candidates(
+    versions_dir: Path, source: str = "framework"
+) -> list[Candidate]:
+    """``<...>/Python.framework/Versions/X.Y/bin/python3.Y``."""
+    if not versions_dir.is_dir():
+        return []
+    found = []
+    for entry in sorted(versions_dir.iterdir(), key=lambda p: _version_key(p.name)):
+        if entry.name == "Current" or not re.match(r"^\d+\.\d+$", entry.name):
+            continue
+        exe = _first_existing(
+            [entry / "bin" / f"python{entry.name}", entry / "bin" / "python3"]
+        )
+        if exe:
+            found.append(Candidate(str(exe), source))
+    return found
+
+
+def homebrew_candidates(prefix: Path) -> list[Candidate]:
+    found = []
+    for formula in sorted(
+        prefix.glob("opt/python@3.*"), key=lambda p: _version_key(p.name)
+    ):
+        found += framework_candidates(
+            formula / "Frameworks/Python.framework/Versions", "homebrew"
+        )
+    found += framework_candidates(
+        prefix / "Frameworks/Python.framework/Versions", "homebrew"
+    )
+    return found
+
+
+_PY_LAUNCHER_LINE = re.compile(
+    r"^\s*-(?:V:)?(?P<tag>[^\s*]+)\s+(?:\*\s+)?(?P<path>.+?)(?:\s+\*)?\s*$"
+)
+
+
+def parse_py_launcher(output: str) -> list[tuple[str, str]]:
+    """Parse ``py -0p`` into (tag, executable) pairs.
+
+    Both launcher formats exist in the wild: ``-V:3.12 *  C:\\...\\python.exe``
+    (3.11+ launcher, ``*`` marks the default) and ``-3.9-64  C:\\...\\python.exe *``
+    (older). Paths may contain spaces.
+    """
+    pairs = []
+    for line in output.splitlines():
+        m = _PY_LAUNCHER_LINE.match(line)
+        if m and (m.group("path").lower().endswith(".exe")):
+            pairs.append((m.group("tag"), m.group("path").strip()))
+    return pairs
+
+
+def py_launcher_candidates(output: str | None) -> list[Candidate]:
+    if not output:
+        return []
+    return [Candidate(path, "py-launcher") for _tag, path in parse_py_launcher(output)]
+
+
+_PATH_NAME = re.compile(r"^python(3(\.\d+)?)?(\.exe)?$", re.IGNORECASE)
+
+
+def path_candidates(path_dirs: Sequence[str]) -> list[Candidate]:
+    found = []
+    for d in path_dirs:
+        norm = d.replace("\\", "/").rstrip("/")
+        # pyenv/asdf shims only forward to interpreters found elsewhere and
+        # fail for versions not selected; the Windows Store stubs open the Store.
+        if norm.endswith("/shims") or "WindowsApps" in norm:
+            continue
+        try:
+            names = sorted(os.listdir(d), key=_version_key)
+        except OSError:
+            continue
+        for name in names:
+            full = os.path.join(d, name)
+            if (
+                _PATH_NAME.match(name)
+                and os.path.isfile(full)
+                and os.access(full, os.X_OK)
+            ):
+                found.append(Candidate(full, "path"))
+    return found
+
+
+def candidates(places: SearchPlaces) -> list[Candidate]:
+    found: list[Candidate] = []
+    if places.pyenv_root:
+        found += pyenv_candidates(places.pyenv_root)
+    if places.uv_dir:
+        found += uv_candidates(places.uv_dir)
+    for versions_dir in places.framework_dirs:
+        found += framework_candidates(versions_dir)
+    for prefix in places.homebrew_prefixes:
+        found += homebrew_candidates(prefix)
+    found += py_launcher_candidates(places.py_launcher_output)
+    found += path_candidates(places.path_dirs)
+    return found
+
+
+def _version_key(name: str) -> tuple[Any, ...]:
+    # Natural order so that 3.10 sorts after 3.9.
+    return tuple(int(t) if t.isdigit() else t for t in re.split(r"(\d+)", name))
+
+
+# --------------------------------------------------------------------------
+# Probing
+
+
+def run_probe(executable: str, timeout: float = 30.0) -> Mapping[str, Any]:
+    env = dict(os.environ)
+    # A PYTHONHOME meant for one interpreter breaks every other one.
+    env.pop("PYTHONHOME", None)
+    env.pop("PYTHONPATH", None)
+    try:
+        out = subprocess.run(
+            [executable, "-c", PROBE_SCRIPT],
+            capture_output=True,
+            text=True,
+            timeout=timeout,
+            env=env,
+            check=False,
+        )
+    except (OSError, subprocess.SubprocessError) as exc:
+        raise ProbeError(str(exc)) from None
+    if out.returncode != 0:
+        last = (out.stderr.strip().splitlines() or ["no output"])[-1]
+        raise ProbeError(f"exit code {out.returncode}: {last}")
+    try:
+        data = json.loads(out.stdout.strip().splitlines()[-1])
+    except (ValueError, IndexError):
+        raise ProbeError("probe printed no JSON") from None
+    if not isinstance(data, dict) or "version" not in data:
+        raise ProbeError("probe printed unexpected JSON")
+    return data
+
+
+def abi_of(info: Mapping[str, Any]) -> str:
+    cfg = info.get("config") or {}
+    if cfg.get("SOABI"):
+        return str(cfg["SOABI"])
+    ext = cfg.get("EXT_SUFFIX")
+    if ext:  # Windows before 3.13: ".cp312-win_amd64.pyd"
+        return re.sub(r"\.(pyd|so|dylib)$", "", str(ext)).lstrip(".") or "unknown"
+    major, minor = info["version"][:2]
+    return f"cpython-{major}{minor}"
+
+
+def libpython_candidates(info: Mapping[str, Any]) -> list[str]:
+    """Where the shared libpython of this interpreter would be, best first."""
+    cfg = info.get("config") or {}
+    major, minor = info["version"][:2]
+    base = info.get("base_prefix") or info.get("prefix") or ""
+    plat = str(info.get("platform", ""))
+    if plat.startswith("win"):
+        # The DLL sits next to python.exe; linking also needs libs/pythonXY.lib.
+        return [os.path.join(base, f"python{major}{minor}.dll")]
+    paths = []
+    if (
+        cfg.get("PYTHONFRAMEWORK")
+        and cfg.get("PYTHONFRAMEWORKPREFIX")
+        and cfg.get("LDLIBRARY")
+    ):
+        paths.append(os.path.join(cfg["PYTHONFRAMEWORKPREFIX"], cfg["LDLIBRARY"]))
+    if not cfg.get("Py_ENABLE_SHARED") and not paths:
+        return []
+    for libdir in (cfg.get("LIBDIR"), cfg.get("LIBPL")):
+        if not libdir:
+            continue
+        for name in (cfg.get("LDLIBRARY"), cfg.get("INSTSONAME")):
+            if name:
+                paths.append(os.path.join(libdir, name))
+                if cfg.get("MULTIARCH"):
+                    paths.append(os.path.join(libdir, cfg["MULTIARCH"], name))
+    return list(dict.fromkeys(paths))
+
+
+def _static_library(info: Mapping[str, Any]) -> str | None:
+    cfg = info.get("config") or {}
+    for libdir in (cfg.get("LIBDIR"), cfg.get("LIBPL")):
+        if libdir and cfg.get("LIBRARY"):
+            return os.path.join(libdir, cfg["LIBRARY"])
+    return None
+
+
+def problem_of(
+    info: Mapping[str, Any],
+    libpython: str | None,
+    exists: Callable[[str], bool] = os.path.exists,
+) -> str | None:
+    """Why the plugin cannot be built against this interpreter, or None."""
+    major, minor, micro = info["version"][:3]
+    short = f"{major}.{minor}"
+    impl = info.get("implementation", "cpython")
+    if impl != "cpython":
+        return f"{impl} is not supported: the plugin embeds CPython"
+    if short not in SUPPORTED_MINORS:
+        return f"Python {short} is not supported (supported: {SUPPORTED_MINORS[0]} to {SUPPORTED_MINORS[-1]})"
+    cfg = info.get("config") or {}
+    if cfg.get("Py_GIL_DISABLED"):
+        return "free-threaded build (Py_GIL_DISABLED) is not supported"
+    plat = str(info.get("platform", ""))
+    if plat.startswith("win"):
+        base = info.get("base_prefix") or ""
+        implib = os.path.join(base, "libs", f"python{major}{minor}.lib")
+        if libpython is None:
+            return f"no python{major}{minor}.dll in {base}"
+        if not exists(implib):
+            return f"no import library {implib} (reinstall Python with the 'Download debug binaries'/dev files option)"
+    elif libpython is None:
+        static = _static_library(info)
+        how = f"reinstall it shared, e.g. `env PYTHON_CONFIGURE_OPTS=--enable-shared pyenv install {major}.{minor}.{micro}`"
+        if static and exists(static):
+            return f"no shared libpython (only the static {os.path.basename(static)}: built without --enable-shared); {how}"
+        return f"no shared libpython (built without --enable-shared); {how}"
+    include = str(info.get("include") or "")
+    if not exists(os.path.join(include, "Python.h")):
+        return f"no Python headers (Python.h) in {include or '?'}; install python{short}-dev or equivalent"
+    return None
+
+
+def found_python_from_probe(
+    info: Mapping[str, Any],
+    candidate: Candidate,
+    exists: Callable[[str], bool] = os.path.exists,
+) -> FoundPython:
+    version = ".".join(str(n) for n in info["version"][:3])
+    minor = ".".join(str(n) for n in info["version"][:2])
+    libpython = next((p for p in libpython_candidates(info) if exists(p)), None)
+    return FoundPython(
+        version=version,
+        minor=minor,
+        abi=abi_of(info),
+        executable=candidate.executable,
+        prefix=str(info.get("base_prefix") or info.get("prefix") or ""),
+        include_dir=str(info.get("include") or ""),
+        libpython=libpython,
+        source=candidate.source,
+        problem=problem_of(info, libpython, exists),
+    )
+
+
+def _real(path: str) -> str:
+    return os.path.normcase(os.path.realpath(path))
+
+
+def discover(
+    places: SearchPlaces | None = None, probe: ProbeRunner = run_probe
+) -> DiscoveryResult:
+    """Probe every candidate once; the same installation found twice (same
+    executable or same prefix) is kept under its first source."""
+    places = default_places() if places is None else places
+    result = DiscoveryResult()
+    seen_exes: set = set()
+    seen_prefixes: dict[str, FoundPython] = {}
+    for cand in candidates(places):
+        real_exe = _real(cand.executable)
+        if real_exe in seen_exes:
+            continue
+        seen_exes.add(real_exe)
+        try:
+            info = probe(cand.executable)
+            found = found_python_from_probe(info, cand)
+        except (ProbeError, KeyError, TypeError, ValueError) as exc:
+            result.failures.append(ProbeFailure(cand.executable, cand.source, str(exc)))
+            continue
+        key = _real(found.prefix) + "|" + found.version
+        if key in seen_prefixes:
+            continue  # e.g. a venv on PATH whose base is an already found pyenv Python
+        seen_prefixes[key] = found
+        result.pythons.append(found)
+    return result

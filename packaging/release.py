@@ -1,0 +1,447 @@
+"""Orchestration used by the nox sessions: discover, build, test, assemble.
+
+Every cell runs even when an earlier one failed; the table at the end shows
+them all and the return code is non-zero if any failed.
+
+Also runnable from the project root: ``python -m packaging.release --help``.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import shutil
+import sys
+import time
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Callable, Sequence
+
+from . import cmake, testing
+from .discovery import (
+    DiscoveryResult,
+    FoundPython,
+    ProbeRunner,
+    SearchPlaces,
+    discover,
+    run_probe,
+)
+from .manifest import ArtifactInput, ManifestError, assemble
+from .matrix import Cell, MatrixError, cells_for, parse_minor
+from .naming import PlatformTag, artifact_name, detect_platform
+from .report import FAILED, OK, SKIPPED, Reporter, Row, exit_code, format_table
+from .version import PROJECT_ROOT, read_version
+
+
+@dataclass
+class CellOutcome:
+    cell: Cell
+    build: cmake.BuildResult | None = None
+    tests: testing.TestResult | None = None
+    error: str | None = None  # anything outside build and pytest (venv setup, ...)
+    seconds: float = 0.0
+    tested: bool = True  # False when the caller asked for builds only
+
+    @property
+    def status(self) -> str:
+        if not self.cell.runnable:
+            return SKIPPED
+        if self.error or self.build is None or not self.build.ok:
+            return FAILED
+        if self.tested and (self.tests is None or not self.tests.ok):
+            return FAILED
+        return OK
+
+    @property
+    def reason(self) -> str | None:
+        if not self.cell.runnable:
+            return self.cell.skip_reason
+        if self.error:
+            return self.error
+        if self.build is not None and not self.build.ok:
+            return self.build.error
+        if self.tests is not None and not self.tests.ok:
+            return self.tests.error
+        return None
+
+    def row(self, version: str) -> Row:
+        python = self.cell.python.version if self.cell.python else self.cell.minor
+        if not self.cell.runnable:
+            tests = self.cell.skip_reason or "skipped"
+        elif self.build is None or not self.build.ok:
+            tests = "not run (build failed)"
+        elif not self.tested:
+            tests = "not run (build only)"
+        elif self.tests is None:
+            tests = f"not run ({self.error})" if self.error else "not run"
+        elif self.tests.error and self.tests.counts.total == 0:
+            tests = self.tests.error
+        else:
+            tests = self.tests.counts.summary()
+        built = (
+            self.build is not None and self.build.ok and self.build.library is not None
+        )
+        size = (
+            self.build.library.stat().st_size
+            if built and self.build and self.build.library
+            else None
+        )
+        return Row(
+            python=python,
+            build=self.cell.build_type,
+            tests=tests,
+            artifact=artifact_name(version, self.cell.minor, self.cell.platform)
+            if built
+            else "-",
+            size=size,
+            seconds=self.seconds if self.cell.runnable else None,
+            status=self.status,
+        )
+
+
+def find_pythons(
+    reporter: Reporter,
+    places: SearchPlaces | None = None,
+    probe: ProbeRunner = run_probe,
+) -> DiscoveryResult:
+    found = discover(places, probe)
+    reporter.block("Pythons found:", found.summary_lines() or ["none"])
+    return found
+
+
+def preferred_minor(
+    found: Sequence[FoundPython], wanted: str | None = None
+) -> str | None:
+    """``wanted``, else the minor running this code if it is usable here,
+    else the newest usable one."""
+    if wanted:
+        return parse_minor(wanted)
+    usable = [p.minor for p in found if p.usable]
+    current = f"{sys.version_info[0]}.{sys.version_info[1]}"
+    if current in usable:
+        return current
+    return (
+        max(usable, key=lambda m: tuple(int(x) for x in m.split(".")))
+        if usable
+        else None
+    )
+
+
+def skip_reason(found: Sequence[FoundPython], minor: str) -> str | None:
+    """Why a single-Python session cannot run here, or None."""
+    cell = cells_for(found, ["Release"], detect_platform(), [minor])[0]
+    if cell.runnable:
+        return None
+    if cell.python is None:
+        return f"Python {cell.minor} not found: install it, e.g. `pyenv install {cell.minor}`"
+    return f"Python {cell.minor} not usable: {cell.python.problem}"
+
+
+def target_venv_dir(root: Path, minor: str) -> Path:
+    return Path(root) / "build" / "venvs" / f"py{minor}"
+
+
+def build_cell(
+    cell: Cell,
+    root: Path,
+    tools_python: str,
+    reporter: Reporter,
+    cmake_args: Sequence[str] = (),
+) -> cmake.BuildResult:
+    plan = cmake.make_plan(cell, root, tools_python, extra_args=cmake_args)
+    return cmake.run_build(plan, reporter, cell.name)
+
+
+def test_cell(
+    cell: Cell,
+    built: cmake.BuildResult,
+    root: Path,
+    tools_python: str,
+    reporter: Reporter,
+    pytest_args: Sequence[str] = (),
+) -> testing.TestResult:
+    assert cell.python is not None and built.library is not None
+    try:
+        target = testing.ensure_target_venv(
+            cell.python, target_venv_dir(root, cell.minor), reporter
+        )
+    except testing.TestSetupError as exc:
+        return testing.TestResult(ok=False, error=f"test venv: {exc}")
+    return testing.run_integration_tests(
+        built.library,
+        target,
+        tools_python,
+        reporter,
+        cell.name,
+        root,
+        extra_args=pytest_args,
+    )
+
+
+def run_cells(
+    cells: Sequence[Cell],
+    root: Path,
+    tools_python: str,
+    reporter: Reporter,
+    test: bool = True,
+    cmake_args: Sequence[str] = (),
+    pytest_args: Sequence[str] = (),
+    env_problems: Callable[[], list[str]] | None = None,
+) -> list[CellOutcome]:
+    outcomes = [CellOutcome(c, tested=test) for c in cells]
+    runnable = [o for o in outcomes if o.cell.runnable]
+    # Machine-wide problems (no SDK header, no cmake) are said once, not per cell.
+    problems = (env_problems or _environment_problems)() if runnable else []
+    if problems:
+        for line in problems:
+            reporter.line(f"cannot build: {line}")
+        for o in runnable:
+            o.error = problems[0]
+        return outcomes
+    for o in runnable:
+        started = time.monotonic()
+        o.build = build_cell(o.cell, root, tools_python, reporter, cmake_args)
+        if o.build.ok and test:
+            o.tests = test_cell(
+                o.cell, o.build, root, tools_python, reporter, pytest_args
+            )
+        o.seconds = time.monotonic() - started
+    return outcomes
+
+
+def _environment_problems() -> list[str]:
+    return cmake.environment_problems(os.environ.get("ORTHANC_SDK_PATH") or None)
+
+
+def print_summary(
+    outcomes: Sequence[CellOutcome], version: str, reporter: Reporter
+) -> int:
+    rows = [o.row(version) for o in outcomes]
+    reporter.stream.write("\n" + format_table(rows) + "\n")
+    for o in outcomes:
+        if o.status in (FAILED, SKIPPED):
+            reason = (o.reason or "").replace("skipped: ", "", 1)
+            reporter.stream.write(f"{o.status.upper()} {o.cell.name}: {reason}\n")
+    reporter.stream.flush()
+    return exit_code(rows)
+
+
+def artifacts_of(outcomes: Sequence[CellOutcome]) -> list[ArtifactInput]:
+    inputs = []
+    for o in outcomes:
+        b = o.build
+        if (
+            o.cell.python is None
+            or b is None
+            or not b.ok
+            or b.library is None
+            or b.generated_dir is None
+        ):
+            continue
+        inputs.append(
+            ArtifactInput(
+                name=o.cell.name,
+                library=b.library,
+                build_dir=b.build_dir or b.library.parent,
+                generated_dir=b.generated_dir,
+                python=o.cell.python,
+                build_type=o.cell.build_type,
+                platform=o.cell.platform,
+                tests_passed=o.status == OK and o.tested,
+                tests=o.tests.counts if o.tests else None,
+            )
+        )
+    return inputs
+
+
+def run_matrix(
+    root: Path = PROJECT_ROOT,
+    versions: Sequence[str] | None = None,
+    build_types: Sequence[str] = ("Release",),
+    tools_python: str = sys.executable,
+    reporter: Reporter | None = None,
+    test: bool = True,
+    dist: bool = False,
+    dist_root: Path | None = None,
+    platform: PlatformTag | None = None,
+    found: DiscoveryResult | None = None,
+    cmake_args: Sequence[str] = (),
+    pytest_args: Sequence[str] = (),
+) -> int:
+    """Build (and test) every cell; with ``dist`` also assemble dist/<version>/.
+    Returns the process exit code."""
+    reporter = reporter or Reporter()
+    root = Path(root)
+    version = read_version(root)
+    found = found if found is not None else find_pythons(reporter)
+    try:
+        cells = cells_for(
+            found.pythons, build_types, platform or detect_platform(), versions
+        )
+    except MatrixError as exc:
+        reporter.line(f"error: {exc}")
+        return 2
+    if not cells:
+        reporter.line("error: no supported Python (3.8 to 3.13) found on this machine")
+        return 1
+    outcomes = run_cells(
+        cells, root, tools_python, reporter, test, cmake_args, pytest_args
+    )
+    code = print_summary(outcomes, version, reporter)
+    if dist:
+        failed = [o.cell.name for o in outcomes if o.status == FAILED]
+        try:
+            out = assemble(
+                Path(dist_root or root / "dist"),
+                version,
+                artifacts_of(outcomes),
+                root,
+                failed_cells=failed,
+            )
+        except ManifestError as exc:
+            reporter.line(f"dist not assembled: {exc}")
+            return 1
+        reporter.block(f"assembled {out.directory}:", out.files)
+        if failed:
+            reporter.line(
+                f"dist is INCOMPLETE: {', '.join(failed)} failed (recorded in manifest.json)"
+            )
+    return code
+
+
+UNIT_TEST_DIRS = ("tests/packaging", "tests/codegen")
+
+
+def run_ci_tests(
+    root: Path = PROJECT_ROOT,
+    tools_python: str = sys.executable,
+    reporter: Reporter | None = None,
+    minor: str | None = None,
+    pytest_args: Sequence[str] = (),
+) -> int:
+    """The CI entry: unit tests, then one build for the preferred Python and
+    its integration tests; ends with one total line over both pytest runs."""
+    reporter = reporter or Reporter(prefix="tests")
+    root = Path(root)
+    dirs = [d for d in UNIT_TEST_DIRS if (root / d).is_dir()]
+    unit = testing.run_pytest(tools_python, dirs, "unit", reporter, root)
+    results = [unit]
+    found = find_pythons(reporter)
+    chosen = preferred_minor(found.pythons, minor)
+    code = 1
+    if chosen is None:
+        reporter.line(
+            "error: no usable Python 3.8 to 3.13 found to build the plugin for"
+        )
+    else:
+        cells = cells_for(found.pythons, ["Release"], detect_platform(), [chosen])
+        outcomes = run_cells(cells, root, tools_python, reporter, True, (), pytest_args)
+        code = print_summary(outcomes, read_version(root), reporter)
+        results += [o.tests for o in outcomes if o.tests is not None]
+    reporter.stream.write(testing.total_line(results) + "\n")
+    reporter.stream.flush()
+    return 0 if unit.ok and code == 0 else 1
+
+
+def build_stubs(
+    root: Path = PROJECT_ROOT,
+    tools_python: str = sys.executable,
+    reporter: Reporter | None = None,
+    minor: str | None = None,
+    dist_root: Path | None = None,
+) -> int:
+    """Build once (preferred Python) and copy orthanc.pyi to dist/."""
+    reporter = reporter or Reporter(prefix="stubs")
+    found = find_pythons(reporter)
+    chosen = preferred_minor(found.pythons, minor)
+    if chosen is None:
+        reporter.line("error: no usable Python 3.8 to 3.13 found")
+        return 1
+    cell = cells_for(found.pythons, ["Release"], detect_platform(), [chosen])[0]
+    if not cell.runnable:
+        reporter.line(f"error: {cell.skip_reason}")
+        return 1
+    outcome = run_cells([cell], Path(root), tools_python, reporter, test=False)[0]
+    if (
+        outcome.status != OK
+        or outcome.build is None
+        or outcome.build.generated_dir is None
+    ):
+        reporter.line(f"error: {outcome.reason}")
+        return 1
+    out_dir = Path(dist_root or Path(root) / "dist")
+    out_dir.mkdir(parents=True, exist_ok=True)
+    shutil.copyfile(
+        outcome.build.generated_dir / "orthanc.pyi", out_dir / "orthanc.pyi"
+    )
+    reporter.line(f"wrote {out_dir / 'orthanc.pyi'}")
+    return 0
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(
+        prog="python -m packaging.release", description=__doc__.splitlines()[0]
+    )
+    parser.add_argument(
+        "--python",
+        action="append",
+        dest="versions",
+        metavar="3.X",
+        help="Python minor to build (repeatable; default: every supported one found)",
+    )
+    parser.add_argument(
+        "--build-type",
+        action="append",
+        dest="build_types",
+        metavar="TYPE",
+        help="CMake build type (repeatable; default: Release)",
+    )
+    parser.add_argument("--no-tests", action="store_true", help="build only")
+    parser.add_argument(
+        "--dist",
+        action="store_true",
+        help="assemble dist/<version>/ from the tested builds",
+    )
+    parser.add_argument(
+        "--list", action="store_true", help="only show the Pythons found and the matrix"
+    )
+    parser.add_argument(
+        "--tools-python",
+        default=sys.executable,
+        help="interpreter with libclang and Jinja2 (codegen) and pytest with the test "
+        "dependencies, see packaging/requirements/tools.txt (default: this one)",
+    )
+    args = parser.parse_args(argv)
+    reporter = Reporter()
+    if args.list:
+        found = find_pythons(reporter)
+        try:
+            cells = cells_for(
+                found.pythons,
+                args.build_types or ["Release"],
+                detect_platform(),
+                args.versions,
+            )
+        except MatrixError as exc:
+            reporter.line(f"error: {exc}")
+            return 2
+        reporter.block(
+            "matrix:",
+            [
+                f"{c.name}: {c.python.describe() if c.runnable and c.python else c.skip_reason}"
+                for c in cells
+            ],
+        )
+        return 0
+    return run_matrix(
+        versions=args.versions,
+        build_types=args.build_types or ["Release"],
+        tools_python=args.tools_python,
+        reporter=reporter,
+        test=not args.no_tests,
+        dist=args.dist,
+    )
+
+
+if __name__ == "__main__":
+    sys.exit(main())

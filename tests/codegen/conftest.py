@@ -1,0 +1,78 @@
+"""Fixtures of the code generator's tests (run from the project root:
+python -m pytest tests/codegen)."""
+
+from __future__ import annotations
+
+import json
+import os
+import sys
+from pathlib import Path
+from typing import Dict
+
+import pytest
+
+ROOT = Path(__file__).resolve().parents[2]
+if str(ROOT) not in sys.path:
+    sys.path.insert(0, str(ROOT))  # `import codegen` without installing anything
+
+from codegen.bindings import Plan  # noqa: E402
+from codegen.classify import classify  # noqa: E402
+from codegen.model import Module  # noqa: E402
+from codegen.parse import parse_header  # noqa: E402
+from codegen.render import render  # noqa: E402
+
+DATA = Path(__file__).resolve().parent / "data"
+MINI_HEADER = DATA / "mini_sdk.h"
+REAL_HEADER = Path(os.environ.get("ORTHANC_SDK_HEADER", "/usr/include/orthanc/OrthancCPlugin.h"))
+UPSTREAM_API = ROOT.parent / "shared" / "reference" / "upstream-4.0-api.json"
+
+
+@pytest.fixture(scope="session")
+def real_header() -> Path:
+    if not REAL_HEADER.is_file():
+        pytest.skip("Orthanc SDK header not installed (apt-get install orthanc-dev)")
+    return REAL_HEADER
+
+
+@pytest.fixture(scope="session")
+def real_module(real_header: Path) -> Module:
+    return parse_header(real_header)
+
+
+@pytest.fixture(scope="session")
+def real_plan(real_module: Module) -> Plan:
+    return classify(real_module)
+
+
+@pytest.fixture(scope="session")
+def real_outputs(real_plan: Plan, real_module: Module) -> Dict[str, str]:
+    return render(real_plan, real_module)
+
+
+@pytest.fixture(scope="session")
+def real_output_dir(real_outputs: Dict[str, str], tmp_path_factory: pytest.TempPathFactory) -> Path:
+    directory = tmp_path_factory.mktemp("generated")
+    for name, content in real_outputs.items():
+        (directory / name).write_text(content, encoding="utf-8")
+    return directory
+
+
+@pytest.fixture(scope="session")
+def mini_module() -> Module:
+    return parse_header(MINI_HEADER)
+
+
+@pytest.fixture(scope="session")
+def mini_plan(mini_module: Module) -> Plan:
+    return classify(mini_module, handwritten_functions={}, handwritten_methods={})
+
+
+@pytest.fixture(scope="session")
+def upstream_api() -> dict:
+    if not UPSTREAM_API.is_file():
+        pytest.skip("reference {} not available".format(UPSTREAM_API))
+    data = json.loads(UPSTREAM_API.read_text(encoding="utf-8"))
+    # The module loader and the members OrthancException inherits are not part of the API.
+    data["classes"].pop("__loader__", None)
+    data["classes"].pop("OrthancException", None)
+    return data

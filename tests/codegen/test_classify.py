@@ -1,0 +1,217 @@
+"""classify.py: type mapping, functions vs. methods, and the reasons for what is not wrapped."""
+
+from __future__ import annotations
+
+from codegen import bindings as b
+from codegen.classify import classify
+
+
+def _status(plan, sdk_name):
+    entry = next(e for e in plan.coverage if e.sdk_name == sdk_name)
+    return entry.status, entry.reason
+
+
+def _wrapper(plan, qualified):
+    for w in plan.functions:
+        if w.qualified_name == qualified:
+            return w
+    for cls in plan.classes:
+        for w in cls.methods:
+            if w.qualified_name == qualified:
+                return w
+    raise KeyError(qualified)
+
+
+# --- the synthetic header: one case of each shape --------------------------
+
+
+def test_mini_statuses(mini_plan):
+    expected = {
+        "OrthancPluginGetName": "not wrapped",
+        "OrthancPluginFreeString": "not wrapped",
+        "OrthancPluginLogWarning": "orthanc.LogWarning",
+        "OrthancPluginComputeMd5": "orthanc.ComputeMd5",
+        "OrthancPluginHttpGet": "orthanc.HttpGet",
+        "OrthancPluginCreateImage": "orthanc.CreateImage",
+        "OrthancPluginFreeImage": "destructor of orthanc.Image",
+        "OrthancPluginGetImageWidth": "orthanc.Image.GetImageWidth",
+        "OrthancPluginGetImagePixelFormat": "orthanc.Image.GetImagePixelFormat",
+        "OrthancPluginAnswerBuffer": "orthanc.RestOutput.AnswerBuffer",
+        "OrthancPluginSendHttpStatus": "orthanc.RestOutput.SendHttpStatus",
+        "OrthancPluginGetErrorDescription": "orthanc.GetErrorDescription",
+        "OrthancPluginRegisterSomeCallback": "not wrapped",
+        "OrthancPluginGetTag": "not wrapped",
+        "OrthancPluginSetHeaders": "not wrapped",
+        "OrthancPluginLookupDictionary": "not wrapped",
+        "OrthancPluginGetImageBuffer": "not wrapped",
+        "OrthancPluginDrawPixels": "not wrapped",
+    }
+    assert {e.sdk_name: e.status for e in mini_plan.coverage} == expected
+
+
+def test_mini_reasons(mini_plan):
+    assert "entry point" in _status(mini_plan, "OrthancPluginGetName")[1]
+    assert "frees a string or buffer" in _status(mini_plan, "OrthancPluginFreeString")[1]
+    assert "callback parameter `callback` (OrthancPluginSomeCallback)" in _status(
+        mini_plan, "OrthancPluginRegisterSomeCallback")[1]
+    assert "output parameter `group` (uint16_t *)" in _status(mini_plan, "OrthancPluginGetTag")[1]
+    assert "array parameter `keys` (const char *const *)" in _status(mini_plan, "OrthancPluginSetHeaders")[1]
+    assert "struct parameter `target` (OrthancPluginDictionaryEntry *)" in _status(
+        mini_plan, "OrthancPluginLookupDictionary")[1]
+    assert "raw `void *`" in _status(mini_plan, "OrthancPluginGetImageBuffer")[1]
+    assert "no size parameter" in _status(mini_plan, "OrthancPluginDrawPixels")[1]
+    for entry in mini_plan.coverage:
+        assert bool(entry.reason) == (not entry.wrapped), entry
+
+
+def test_memory_buffer_target_and_scalar_arguments(mini_plan):
+    w = _wrapper(mini_plan, "HttpGet")
+    assert w.result.kind == b.RESULT_MEMORY_BUFFER and w.result.py_type == "bytes"
+    assert w.call == ["context", "target", 0, 1, 2, 3, 4]
+    assert [(a.name, a.kind, a.format, a.py_type) for a in w.args] == [
+        ("url", b.ARG_STRING, "s", "str"),
+        ("username", b.ARG_STRING, "z", "Optional[str]"),  # "can be NULL" in its doc
+        ("format", b.ARG_ENUM, "i", "int"),
+        ("timeout", b.ARG_NATIVE, "L", "int"),
+        ("ratio", b.ARG_NATIVE, "f", "float"),
+    ]
+    assert w.args[2].doc_type == "PixelFormat"
+    assert w.text_signature == "($module, url, username, format, timeout, ratio, /)"
+
+
+def test_buffer_with_size_is_one_argument(mini_plan):
+    md5 = _wrapper(mini_plan, "ComputeMd5")
+    assert [(a.name, a.kind, a.size_type) for a in md5.args] == [("buffer", b.ARG_BUFFER, "uint32_t")]
+    assert md5.result.kind == b.RESULT_OWNED_STRING
+
+    answer = _wrapper(mini_plan, "RestOutput.AnswerBuffer")
+    assert answer.self_handle is not None and answer.self_handle.c_type == "OrthancPluginRestOutput*"
+    assert [(a.name, a.kind) for a in answer.args] == [
+        ("answer", b.ARG_BUFFER), ("mimeType", b.ARG_STRING), ("image", b.ARG_HANDLE), ("red", b.ARG_NATIVE),
+    ]
+    image = answer.args[2]
+    assert image.nullable and image.handle_class == "Image" and image.c_type == "const OrthancPluginImage*"
+    assert answer.args[3].format == "b"  # uint8_t: range-checked by CPython
+
+    # const char* + <name>Size is a buffer too (SendHttpStatus's body).
+    status = _wrapper(mini_plan, "RestOutput.SendHttpStatus")
+    assert [(a.name, a.kind, a.c_type) for a in status.args] == [("body", b.ARG_BUFFER, "const char*")]
+
+
+def test_results(mini_plan):
+    create = _wrapper(mini_plan, "CreateImage")
+    assert create.result.kind == b.RESULT_HANDLE and create.result.handle_class == "Image"
+    assert [(a.kind, a.local_type) for a in create.args] == [
+        (b.ARG_ENUM, "int"), (b.ARG_UNSIGNED, "uint32_t"), (b.ARG_UNSIGNED, "uint16_t"),
+    ]
+    width = _wrapper(mini_plan, "Image.GetImageWidth")
+    assert width.result.kind == b.RESULT_INTEGER and width.result.from_c == "PyLong_FromUnsignedLong"
+    assert width.self_handle.c_type == "const OrthancPluginImage*"
+    assert _wrapper(mini_plan, "Image.GetImagePixelFormat").result.kind == b.RESULT_ENUM
+    assert _wrapper(mini_plan, "GetErrorDescription").result.kind == b.RESULT_CONST_STRING
+    assert _wrapper(mini_plan, "LogWarning").result.kind == b.RESULT_VOID
+
+
+def test_classes(mini_plan):
+    image, rest_output = mini_plan.classes
+    assert (image.name, image.c_type, image.destructor) == ("Image", "OrthancPluginImage", "OrthancPluginFreeImage")
+    assert [w.py_name for w in image.methods] == ["GetImageWidth", "GetImagePixelFormat"]
+    assert rest_output.destructor == ""
+    assert image.docstring == "Opaque structure that represents an image."
+
+
+def test_handwritten_tables(mini_module):
+    plan = classify(
+        mini_module,
+        handwritten_functions={"OrthancPluginRegisterSomeCallback": "RegisterSomeCallback"},
+        handwritten_methods={
+            "Image": [("GetImageWidth", "Image_GetImageWidthByHand", "Width."), ("Extra", "Image_Extra", "E.")],
+        },
+    )
+    assert _status(plan, "OrthancPluginRegisterSomeCallback")[0] == "hand-written: orthanc.RegisterSomeCallback"
+    # A hand-written method replaces the generated one of the same name.
+    assert _status(plan, "OrthancPluginGetImageWidth")[0] == "hand-written: orthanc.Image.GetImageWidth"
+    image = plan.classes[0]
+    assert [w.py_name for w in image.methods] == ["GetImagePixelFormat"]
+    assert [(h.name, h.symbol, h.sdk_name) for h in image.handwritten] == [
+        ("GetImageWidth", "Image_GetImageWidthByHand", "OrthancPluginGetImageWidth"),
+        ("Extra", "Image_Extra", ""),
+    ]
+    assert [h.py_name for h in plan.handwritten_functions] == ["RegisterSomeCallback"]
+
+
+# --- the real header ----------------------------------------------------------
+
+
+def test_real_functions_and_methods(real_plan):
+    assert _status(real_plan, "OrthancPluginGetInstanceSize")[0] == "orthanc.DicomInstance.GetInstanceSize"
+    assert _status(real_plan, "OrthancPluginGetDicomForInstance")[0] == "orthanc.GetDicomForInstance"
+    assert _status(real_plan, "OrthancPluginCheckVersion")[0] == "orthanc.CheckVersion"
+    assert _status(real_plan, "OrthancPluginCheckVersionAdvanced")[0] == "orthanc.CheckVersionAdvanced"
+    # The handle after a MemoryBuffer target still makes a method (as upstream).
+    assert _status(real_plan, "OrthancPluginWorklistGetDicomQuery")[0] == "orthanc.WorklistQuery.WorklistGetDicomQuery"
+    assert _status(real_plan, "OrthancPluginStorageAreaRead")[0] == "orthanc.StorageArea.StorageAreaRead"
+    assert _status(real_plan, "OrthancPluginCreateMemoryBuffer64")[0] == "orthanc.CreateMemoryBuffer64"
+    assert _wrapper(real_plan, "CreateMemoryBuffer64").result.kind == b.RESULT_MEMORY_BUFFER64
+
+
+def test_real_destructors(real_plan):
+    destructors = {c.name: c.destructor for c in real_plan.classes if c.destructor}
+    assert destructors == {
+        "DicomInstance": "OrthancPluginFreeDicomInstance",
+        "Image": "OrthancPluginFreeImage",
+        "FindMatcher": "OrthancPluginFreeFindMatcher",
+        "Peers": "OrthancPluginFreePeers",
+        "Job": "OrthancPluginFreeJob",
+    }
+    assert _status(real_plan, "OrthancPluginFreeImage")[0] == "destructor of orthanc.Image"
+
+
+def test_real_handwritten(real_plan):
+    assert _status(real_plan, "OrthancPluginRegisterRestCallback")[0] == "hand-written: orthanc.RegisterRestCallback"
+    assert _status(real_plan, "OrthancPluginRegisterRestCallbackNoLock")[0] == "hand-written: orthanc.RegisterRestCallback"
+    assert _status(real_plan, "OrthancPluginRegisterIncomingHttpRequestFilter2")[0] == (
+        "hand-written: orthanc.RegisterIncomingHttpRequestFilter")
+    assert [h.py_name for h in real_plan.handwritten_functions] == [
+        "RegisterRestCallback", "RegisterOnChangeCallback", "RegisterOnStoredInstanceCallback",
+        "RegisterIncomingHttpRequestFilter",
+    ]
+
+
+def test_real_not_wrapped_reasons(real_plan):
+    assert "callback parameter" in _status(real_plan, "OrthancPluginRegisterWorklistCallback")[1]
+    assert "output parameter `group` (uint16_t *)" in _status(real_plan, "OrthancPluginGetFindQueryTag")[1]
+    assert "array parameter `headersKeys`" in _status(real_plan, "OrthancPluginRestApiGet2")[1]
+    assert "OrthancPluginDictionaryEntry" in _status(real_plan, "OrthancPluginLookupDictionary")[1]
+    assert "untyped `void *`" in _status(real_plan, "OrthancPluginCreateJob")[1]
+    assert "output buffer `answerHeaders`" in _status(real_plan, "OrthancPluginHttpClient")[1]
+    assert "raw `const void *`" in _status(real_plan, "OrthancPluginGetInstanceData")[1]
+    assert _status(real_plan, "OrthancPluginFreeMemoryBuffer64")[0] == "not wrapped"
+
+
+def test_submit_job_consumes_its_handle(real_plan):
+    submit = _wrapper(real_plan, "Job.SubmitJob")
+    assert submit.self_handle.consumed
+    assert not _wrapper(real_plan, "Image.DrawText").self_handle.consumed
+
+
+def test_integer_arguments_are_range_checked(real_plan):
+    draw = _wrapper(real_plan, "Image.DrawText")
+    assert [(a.name, a.format) for a in draw.args] == [
+        ("fontIndex", "O&"), ("utf8Text", "s"), ("x", "i"), ("y", "i"), ("r", "b"), ("g", "b"), ("b", "b"),
+    ]
+    store = _wrapper(real_plan, "StorageArea.StorageAreaCreate")
+    assert [(a.name, a.kind, a.size_type) for a in store.args][1] == ("content", b.ARG_BUFFER, "uint64_t")
+    status = _wrapper(real_plan, "RestOutput.SendHttpStatusCode")
+    assert (status.args[0].kind, status.args[0].local_type) == (b.ARG_UNSIGNED, "uint16_t")
+
+
+def test_docstrings(real_plan):
+    w = _wrapper(real_plan, "GetDicomForInstance")
+    assert w.docstring.startswith("Retrieve a DICOM instance using its Orthanc identifier.\n\n")
+    assert "Args:\n  instanceId (str): The Orthanc identifier of the DICOM instance of\n    interest." in w.docstring
+    assert "context" not in w.docstring.split("Args:")[1]
+    assert w.docstring.endswith("Returns:\n  bytes")
+    size = _wrapper(real_plan, "DicomInstance.GetInstanceSize")
+    assert "Returns:\n  int: The size of the file, -1 in case of error." in size.docstring
+    assert "instance (" not in size.docstring  # self is not an argument

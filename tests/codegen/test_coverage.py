@@ -1,0 +1,47 @@
+"""coverage.md / coverage.json: every SDK function exactly once, with its status."""
+
+from __future__ import annotations
+
+import json
+import re
+
+STATUS = re.compile(
+    r"^(orthanc\.\w+(\.\w+)?|destructor of orthanc\.\w+|hand-written: orthanc\.\w+(\.\w+)?|not wrapped)$"
+)
+
+
+def test_json_lists_every_function_once(real_outputs, real_module, real_plan):
+    data = json.loads(real_outputs["coverage.json"])
+    names = [entry["sdk_name"] for entry in data["functions"]]
+    assert names == [f.name for f in real_module.functions]
+    assert len(set(names)) == len(names) == data["total"] == 167
+    for entry in data["functions"]:
+        assert STATUS.match(entry["status"]), entry
+        assert bool(entry["reason"]) == (entry["status"] == "not wrapped"), entry
+    wrapped = sum(1 for entry in data["functions"] if entry["status"] != "not wrapped")
+    assert data["wrapped"] == wrapped == real_plan.wrapped_count
+    # Every wrapper, destructor and hand-written function is accounted for.
+    generated = len(real_plan.functions) + sum(len(c.methods) for c in real_plan.classes)
+    destructors = sum(1 for c in real_plan.classes if c.destructor)
+    handwritten = sum(1 for e in data["functions"] if e["status"].startswith("hand-written"))
+    assert wrapped == generated + destructors + handwritten
+
+
+def test_markdown(real_outputs, real_module, real_plan):
+    text = real_outputs["coverage.md"]
+    summary = "Wrapped: {} of {} SDK functions ({:.1f}%)".format(
+        real_plan.wrapped_count, real_plan.total_count, real_plan.wrapped_percent)
+    assert summary in text.splitlines()
+    rows = [line for line in text.splitlines() if line.startswith("| `")]
+    assert len(rows) == len(real_module.functions)
+    for function in real_module.functions:
+        assert sum(1 for row in rows if row.startswith("| `{}` |".format(function.name))) == 1
+    assert "| `OrthancPluginGetInstanceSize` | `orthanc.DicomInstance.GetInstanceSize` |  |" in rows
+    assert "| `OrthancPluginFreeImage` | destructor of `orthanc.Image` |  |" in rows
+    assert "| `OrthancPluginRegisterOnChangeCallback` | hand-written: `orthanc.RegisterOnChangeCallback` |  |" in rows
+
+
+def test_figures(real_plan):
+    print("\nWrapped: {} of {} SDK functions ({:.1f}%)".format(
+        real_plan.wrapped_count, real_plan.total_count, real_plan.wrapped_percent))
+    assert real_plan.wrapped_count >= 120  # guards against a regression of the type mapping

@@ -1,0 +1,129 @@
+"""render.py and the templates: the C++ contract, the GIL rule, orthanc.pyi."""
+
+from __future__ import annotations
+
+import ast
+import re
+
+from codegen.classify import classify
+from codegen.render import OUTPUT_FILES, c_string, py_docstring, render, write_if_changed
+
+
+def test_c_string():
+    assert c_string("") == '""'
+    assert c_string('a "b" \\ c') == '"a \\"b\\" \\\\ c"'
+    assert c_string("one\ntwo", 2) == '  "one\\n"\n  "two"'
+    assert c_string("é") == '"\\303\\251"'  # octal escapes never swallow the next character
+    assert c_string("what??=") == '"what?\\?="'  # no trigraph
+
+
+def test_py_docstring():
+    assert py_docstring("Short.", 4) == '    """Short."""'
+    assert py_docstring('a\n\n"""b\\', 2) == '  """\n  a\n\n  \\"\\"\\"b\\\\\n  """'
+
+
+def test_write_if_changed(tmp_path):
+    path = tmp_path / "file.txt"
+    assert write_if_changed(path, b"one")
+    stamp = path.stat().st_mtime_ns
+    assert not write_if_changed(path, b"one")
+    assert path.stat().st_mtime_ns == stamp
+    assert write_if_changed(path, b"two") and path.read_bytes() == b"two"
+    assert [p.name for p in tmp_path.iterdir()] == ["file.txt"]  # no temporary left
+
+
+def test_outputs_and_determinism(real_outputs, real_plan, real_module):
+    assert tuple(real_outputs) == OUTPUT_FILES
+    assert render(real_plan, real_module) == real_outputs
+
+
+def test_header_declares_the_contract(real_outputs, real_plan):
+    header = real_outputs["OrthancGenerated.h"]
+    for line in (
+        '#include "PythonHeaders.h"',
+        "#include <orthanc/OrthancCPlugin.h>",
+        "namespace generated",
+        "extern PyMethodDef kModuleFunctions[];",
+        "bool AddEnums(PyObject* module);",
+        "bool AddClasses(PyObject* module);",
+        "PyTypeObject* DicomInstance_Type();",
+        "PyObject* Wrap_DicomInstance(const OrthancPluginDicomInstance* handle, bool owned);",
+    ):
+        assert line in header, line
+    for cls in real_plan.classes:
+        assert "PyTypeObject* {}_Type();".format(cls.name) in header
+        assert "PyObject* Wrap_{}(const {}* handle, bool owned);".format(cls.name, cls.c_type) in header
+
+
+def test_one_wrapper_per_sdk_function(real_outputs, real_plan):
+    code = real_outputs["OrthancFunctions.cpp"] + real_outputs["OrthancClasses.cpp"]
+    wrappers = real_plan.functions + [w for c in real_plan.classes for w in c.methods]
+    for w in wrappers:
+        assert len(re.findall(r"\bPyObject\* {}\(".format(w.symbol), code)) == 1, w.symbol
+        assert len(re.findall(r"\b{}\(PluginContext\(\)".format(w.sdk_name), code)) == 1, w.sdk_name
+    table = re.search(r"PyMethodDef kModuleFunctions\[\] = \{(.*?)\n  \};", real_outputs["OrthancFunctions.cpp"], re.S)
+    assert table and table.group(1).count('{"') == len(real_plan.functions)
+
+
+def _functions(code):
+    """Bodies of the generated wrappers (and the other functions) of a .cpp file."""
+    return re.findall(r"\n    PyObject\* \w+\(PyObject\*[^)]*, PyObject\*[^)]*\)\n    \{\n(.*?)\n    \}\n", code, re.S)
+
+
+def test_sdk_calls_are_made_without_the_gil(real_outputs):
+    for name in ("OrthancFunctions.cpp", "OrthancClasses.cpp"):
+        code = real_outputs[name]
+        lines = code.splitlines()
+        for index, line in enumerate(lines):
+            if "(PluginContext()" in line:
+                # The call is the only statement of a `{ GilRelease nogil; ... }` block.
+                assert lines[index - 1].strip() == "GilRelease nogil;", (name, line)
+        bodies = _functions(code)
+        assert bodies
+        for body in bodies:
+            release = body.index("GilRelease nogil;")
+            # Arguments are converted before, results after.
+            for before in ("PyArg_ParseTuple", "HandleOf(", "CheckBufferSize"):
+                if before in body:
+                    assert body.index(before) < release, body
+            for after in ("return Result", "return PyLong_From", "return Wrap_", "Py_RETURN_NONE"):
+                if after in body:
+                    assert body.index(after) > release, body
+            block = body[release:body.index("}", release)]
+            assert "Py" not in block.replace("PluginContext", ""), block  # no Python API without the GIL
+
+
+def test_pyi(real_outputs, real_plan):
+    stub = real_outputs["orthanc.pyi"]
+    tree = ast.parse(stub)
+    classes = {node.name: node for node in tree.body if isinstance(node, ast.ClassDef)}
+    functions = {node.name: node for node in tree.body if isinstance(node, ast.FunctionDef)}
+    assert "class OrthancException(Exception):" in stub
+    assert set(functions) == {w.py_name for w in real_plan.functions} | {
+        h.py_name for h in real_plan.handwritten_functions
+    }
+    assert "def GetDicomForInstance(instanceId: str) -> bytes:" in stub
+    assert "def RestApiPost(uri: str, body: _Buffer) -> bytes:" in stub
+    assert "def LookupPatient(patientID: str) -> str:" in stub
+    assert "def CreateImage(format: int, width: int, height: int) -> Image:" in stub
+    assert "    def GetInstanceSize(self) -> int:" in stub
+    assert "    STABLE_STUDY: int = 9" in stub
+    for enum in real_plan.enums:
+        assert enum.name in classes
+    for cls in real_plan.classes:
+        methods = {n.name for n in classes[cls.name].body if isinstance(n, ast.FunctionDef)}
+        assert methods == {w.py_name for w in cls.methods}
+        for w in cls.methods:
+            node = next(n for n in classes[cls.name].body if isinstance(n, ast.FunctionDef) and n.name == w.py_name)
+            assert ast.get_docstring(node) == w.docstring
+    compile(stub, "orthanc.pyi", "exec")
+
+
+def test_handwritten_methods_are_declared_and_listed(mini_module):
+    plan = classify(mini_module, handwritten_functions={},
+                    handwritten_methods={"Image": [("GetImageBuffer", "Image_GetImageBuffer", "The pixels.")]})
+    outputs = render(plan, mini_module)
+    assert "PyObject* Image_GetImageBuffer(PyObject* self, PyObject* args);" in outputs["OrthancGenerated.h"]
+    assert '{"GetImageBuffer", ::Image_GetImageBuffer, METH_VARARGS, Image_GetImageBuffer_HandwrittenDoc},' in (
+        outputs["OrthancClasses.cpp"])
+    assert "    def GetImageBuffer(self, *args: Any) -> Any:" in outputs["orthanc.pyi"]
