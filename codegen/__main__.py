@@ -38,9 +38,9 @@ def _read_header(path: Path) -> bytes:
         return path.read_bytes()
     except OSError as error:
         raise CodegenError(
-            "cannot read the Orthanc SDK header {} ({})".format(path, error.strerror or error),
+            f"cannot read the Orthanc SDK header {path} ({error.strerror or error})",
             "install it (apt-get install orthanc-dev) or pass its path with --header",
-        )
+        ) from None
 
 
 def run(argv: Optional[List[str]] = None) -> int:
@@ -53,8 +53,8 @@ def run(argv: Optional[List[str]] = None) -> int:
         outputs = cache.load(key)
         if outputs is not None:
             changed = write_outputs(outputs, options.output_dir)
-            print("codegen: cache hit {} ({}, {} file(s) updated in {})".format(
-                key[:12], cache.entry(key), len(changed), options.output_dir))
+            print(f"codegen: cache hit {key[:12]} ({cache.entry(key)}, "
+                  f"{len(changed)} file(s) updated in {options.output_dir})")
             return 0
 
     plan, outputs = generate(options.header)
@@ -64,13 +64,13 @@ def run(argv: Optional[List[str]] = None) -> int:
             cache.store(key, outputs)
         except OSError as error:
             # The cache only saves time: a read-only cache must not break the build.
-            print("codegen: warning: cannot store the cache entry in {} ({})".format(cache.directory, error),
+            print(f"codegen: warning: cannot store the cache entry in {cache.directory} ({error})",
                   file=sys.stderr)
-    print("codegen: generated {} functions ({} module functions, {} methods), {} classes, {} enums; "
-          "wrapped {} of {} SDK functions ({:.1f}%); {} file(s) updated in {}".format(
-              plan.generated_count, len(plan.functions), plan.generated_count - len(plan.functions),
-              len(plan.classes), len(plan.enums), plan.wrapped_count, plan.total_count, plan.wrapped_percent,
-              len(changed), options.output_dir))
+    methods = plan.generated_count - len(plan.functions)
+    print(f"codegen: generated {plan.generated_count} functions ({len(plan.functions)} module functions, "
+          f"{methods} methods), {len(plan.classes)} classes, {len(plan.enums)} enums; "
+          f"wrapped {plan.wrapped_count} of {plan.total_count} SDK functions ({plan.wrapped_percent:.1f}%); "
+          f"{len(changed)} file(s) updated in {options.output_dir}")
     return 0
 
 
@@ -82,7 +82,7 @@ def main(argv: Optional[List[str]] = None) -> int:
         return EXIT_ERROR
     except OSError as error:
         # Output or cache directory not writable, disk full...
-        print("codegen: error: {}; fix: check the --output-dir and --cache-dir paths".format(error), file=sys.stderr)
+        print(f"codegen: error: {error}; fix: check the --output-dir and --cache-dir paths", file=sys.stderr)
         return EXIT_ERROR
 
 

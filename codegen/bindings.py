@@ -92,7 +92,7 @@ class Wrapper:
 
     @property
     def qualified_name(self) -> str:
-        return "{}.{}".format(self.class_name, self.py_name) if self.class_name else self.py_name
+        return f"{self.class_name}.{self.py_name}" if self.class_name else self.py_name
 
 
 @dataclass

@@ -44,7 +44,7 @@ def generator_digest(package: Path = PACKAGE) -> str:
 
 def cache_key(header_bytes: bytes, package: Path = PACKAGE) -> str:
     header_digest = hashlib.sha256(header_bytes).hexdigest()
-    return hashlib.sha256("{}:{}".format(header_digest, generator_digest(package)).encode("ascii")).hexdigest()
+    return hashlib.sha256(f"{header_digest}:{generator_digest(package)}".encode("ascii")).hexdigest()
 
 
 class Cache:

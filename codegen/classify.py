@@ -7,8 +7,9 @@ SDK function of the header.
 
 from __future__ import annotations
 
+import keyword
 import re
-from typing import Dict, List, Optional, Sequence, Tuple
+from typing import Dict, List, Optional, Sequence, Set, Tuple
 
 from . import bindings as b
 from . import model as m
@@ -57,13 +58,33 @@ class NotMappable(Exception):
 
 
 def _describe_param(param: m.Param) -> str:
-    return "`{}` ({})".format(param.name, param.type.spelling)
+    return f"`{param.name}` ({param.type.spelling})"
 
 
 def _pointer_spelling(ctype: m.CType) -> str:
     """Normalised C++ spelling of a pointer to a named type: "const OrthancPluginImage*"."""
     assert ctype.pointee is not None
     return "{}{}*".format("const " if ctype.pointee.is_const else "", ctype.pointee.name)
+
+
+def _scalar_conversion(t: m.CType) -> Optional[Tuple[str, str, str, str]]:
+    """(Arg kind, C++ local type, PyArg format, Python type) of a non-pointer parameter."""
+    if t.kind == m.ENUM:
+        return b.ARG_ENUM, "int", "i", "int"
+    if t.kind == m.FLOAT:
+        return (b.ARG_NATIVE, "float", "f", "float") if t.bits == 32 else (b.ARG_NATIVE, "double", "d", "float")
+    if t.kind != m.INTEGER:
+        return None
+    if not t.signed:
+        if t.bits == 8:
+            return b.ARG_NATIVE, "unsigned char", "b", "int"  # "b" is range-checked (0..255) by CPython
+        # "H", "I" and "K" truncate silently: a converter raises OverflowError instead.
+        return b.ARG_UNSIGNED, t.name, "O&", "int"
+    native = {16: ("short", "h"), 32: ("int", "i"), 64: ("long long", "L")}
+    if t.bits in native:
+        local_type, fmt = native[t.bits]
+        return b.ARG_NATIVE, local_type, fmt, "int"
+    return b.ARG_SIGNED, t.name, "O&", "int"
 
 
 class _Classifier:
@@ -161,15 +182,12 @@ class _Classifier:
         result: Dict[str, str] = {}
         for function in self.module.functions:
             params = function.params
-            if (
-                function.name.startswith("OrthancPluginFree")
-                and len(params) == 2
-                and self._is_context(params[0])
-                and self._handle_of(params[1].type) is not None
-                and not params[1].type.pointee.is_const  # type: ignore[union-attr]
-                and function.name == "OrthancPluginFree" + python_class_name(params[1].type.pointee.name)  # type: ignore[union-attr]
-            ):
-                result[params[1].type.pointee.name] = function.name  # type: ignore[union-attr]
+            if len(params) != 2 or not self._is_context(params[0]) or self._handle_of(params[1].type) is None:
+                continue
+            handle = params[1].type.pointee
+            assert handle is not None
+            if not handle.is_const and function.name == "OrthancPluginFree" + python_class_name(handle.name):
+                result[handle.name] = function.name
         return result
 
     def _frees_result_memory(self, function: m.Function) -> bool:
@@ -178,9 +196,8 @@ class _Classifier:
         if not function.name.startswith("OrthancPluginFree") or len(params) != 2:
             return False
         t = params[1].type
-        return (t.is_pointer_to(m.INTEGER, "char") and not t.pointee.is_const) or any(  # type: ignore[union-attr]
-            t.is_pointer_to(m.STRUCT, name) for name in MEMORY_BUFFER_TYPES
-        )
+        is_string = t.is_pointer_to(m.INTEGER, "char") and t.pointee is not None and not t.pointee.is_const
+        return is_string or any(t.is_pointer_to(m.STRUCT, name) for name in MEMORY_BUFFER_TYPES)
 
     # --- wrappers -------------------------------------------------------------
 
@@ -258,19 +275,23 @@ class _Classifier:
             self_handle=self_handle,
             call=call,
             docstring=describe(function.doc, args, result),
-            text_signature="({})".format(arg_names),
+            text_signature=f"({arg_names})",
         )
 
-    def _local_name(self, name: str, in_use: set) -> str:
+    def _local_name(self, name: str, in_use: Set[str]) -> str:
         local = name
         if local in _CPP_KEYWORDS or local in in_use:
             local = name + "Arg"
         suffix = 2
         while local in in_use:
-            local = "{}Arg{}".format(name, suffix)
+            local = f"{name}Arg{suffix}"
             suffix += 1
         in_use.add(local)
         return local
+
+    def _python_name(self, name: str) -> str:
+        # Python sees the SDK parameter names (signatures, orthanc.pyi): no keyword.
+        return name + "_" if keyword.iskeyword(name) else name
 
     def _param_doc(self, function: m.Function, name: str) -> str:
         return clean_inline(function.doc.param(name))
@@ -278,122 +299,99 @@ class _Classifier:
     # --- parameters -----------------------------------------------------------
 
     def _map_param(
-        self, function: m.Function, param: m.Param, following: Optional[m.Param], in_use: set
+        self, function: m.Function, param: m.Param, following: Optional[m.Param], in_use: Set[str]
     ) -> Tuple[b.Arg, int]:
         """The Python argument for `param`, and how many SDK parameters it covers."""
         t = param.type
         doc = self._param_doc(function, param.name)
-        nullable = bool(_NULLABLE_DOC.search(doc))
-        c_type = t.name or t.spelling
-
-        def make(kind: str, local_type: str, fmt: str, py_type: str, doc_type: str, **extra: object) -> b.Arg:
-            return b.Arg(
-                kind=kind, name=param.name, local=self._local_name(param.name, in_use), c_type=c_type,
-                local_type=local_type, format=fmt, py_type=py_type, doc_type=doc_type, doc=doc, **extra  # type: ignore[arg-type]
-            )
-
         if t.kind == m.POINTER:
-            return self._map_pointer(function, param, following, in_use, doc, nullable)
-        if t.kind == m.ENUM:
-            enum_class = python_class_name(t.name) if t.name in self.enum_names else "int"
-            return make(b.ARG_ENUM, "int", "i", "int", enum_class), 1
-        if t.kind == m.INTEGER:
-            return self._map_integer(param, make), 1
-        if t.kind == m.FLOAT:
-            if t.bits == 32:
-                return make(b.ARG_NATIVE, "float", "f", "float", "float"), 1
-            return make(b.ARG_NATIVE, "double", "d", "float", "float"), 1
-        if t.kind == m.STRUCT:
-            raise NotMappable("struct parameter {} passed by value".format(_describe_param(param)))
-        raise NotMappable("parameter {} has a type the generator does not map".format(_describe_param(param)))
+            return self._map_pointer(function, param, following, in_use, doc)
 
-    def _map_integer(self, param: m.Param, make) -> b.Arg:  # type: ignore[no-untyped-def]
-        t = param.type
-        if not t.signed:
-            if t.bits == 8:
-                # "b" is range-checked (0..255) by CPython.
-                return make(b.ARG_NATIVE, "unsigned char", "b", "int", "int")
-            if t.bits in (16, 32, 64):
-                # "H", "I", "K" truncate silently: a converter raises OverflowError instead.
-                return make(b.ARG_UNSIGNED, t.name, "O&", "int", "int")
-        else:
-            if t.bits == 16:
-                return make(b.ARG_NATIVE, "short", "h", "int", "int")
-            if t.bits == 32:
-                return make(b.ARG_NATIVE, "int", "i", "int", "int")
-            if t.bits == 64:
-                return make(b.ARG_NATIVE, "long long", "L", "int", "int")
-            if t.bits == 8:
-                return make(b.ARG_SIGNED, t.name, "O&", "int", "int")
-        raise NotMappable("integer parameter {} of an unsupported size".format(_describe_param(param)))
+        scalar = _scalar_conversion(t)
+        if scalar is None:
+            if t.kind == m.STRUCT:
+                raise NotMappable(f"struct parameter {_describe_param(param)} passed by value")
+            raise NotMappable(f"parameter {_describe_param(param)} has a type the generator does not map")
+        kind, local_type, fmt, py_type = scalar
+        doc_type = py_type
+        if t.kind == m.ENUM and t.name in self.enum_names:
+            doc_type = python_class_name(t.name)  # more telling than "int" in docstrings
+        arg = b.Arg(
+            kind=kind, name=self._python_name(param.name), local=self._local_name(param.name, in_use),
+            c_type=t.name or t.spelling, local_type=local_type, format=fmt, py_type=py_type, doc_type=doc_type,
+            doc=doc,
+        )
+        return arg, 1
 
     def _map_pointer(
         self,
         function: m.Function,
         param: m.Param,
         following: Optional[m.Param],
-        in_use: set,
+        in_use: Set[str],
         doc: str,
-        nullable: bool,
     ) -> Tuple[b.Arg, int]:
         t = param.type
+        nullable = bool(_NULLABLE_DOC.search(doc))
         pointee = t.pointee
         assert pointee is not None
         what = _describe_param(param)
 
         if pointee.kind == m.FUNCTION:
-            raise NotMappable("callback parameter {}: a C function pointer needs a hand-written trampoline".format(what))
+            raise NotMappable(f"callback parameter {what}: a C function pointer needs a hand-written trampoline")
 
         is_const_char = pointee.kind == m.INTEGER and pointee.name == "char" and pointee.is_const
         is_const_void = pointee.kind == m.VOID and pointee.is_const
-        if (is_const_void or is_const_char) and following is not None and self._is_size_of(param, following, is_const_void):
+        sized = following is not None and self._is_size_of(param, following, is_const_void)
+        if (is_const_void or is_const_char) and sized:
+            assert following is not None
             size_type = following.type.name
             arg = b.Arg(
-                kind=b.ARG_BUFFER, name=param.name, local=self._local_name(param.name, in_use),
+                kind=b.ARG_BUFFER, name=self._python_name(param.name), local=self._local_name(param.name, in_use),
                 c_type="const void*" if is_const_void else "const char*", local_type="BufferArg",
                 format="O&", py_type="_Buffer", doc_type="bytes", doc=doc, size_type=size_type,
             )
             return arg, 2
         if is_const_char:
             arg = b.Arg(
-                kind=b.ARG_STRING, name=param.name, local=self._local_name(param.name, in_use),
+                kind=b.ARG_STRING, name=self._python_name(param.name), local=self._local_name(param.name, in_use),
                 c_type="const char*", local_type="const char*", format="z" if nullable else "s",
                 py_type="Optional[str]" if nullable else "str", doc_type="str", doc=doc, nullable=nullable,
             )
             return arg, 1
         if is_const_void:
             raise NotMappable(
-                "buffer parameter {} has no size parameter: its length follows from other arguments "
-                "(e.g. pitch * height) and must be checked by hand-written code".format(what)
+                f"buffer parameter {what} has no size parameter: its length follows from other arguments "
+                "(e.g. pitch * height) and must be checked by hand-written code"
             )
         if pointee.kind == m.VOID:
-            raise NotMappable("untyped `void *` parameter {}".format(what))
+            raise NotMappable(f"untyped `void *` parameter {what}")
 
         handle_class = self._handle_of(t)
         if handle_class is not None:
             arg = b.Arg(
-                kind=b.ARG_HANDLE, name=param.name, local=self._local_name(param.name, in_use),
+                kind=b.ARG_HANDLE, name=self._python_name(param.name), local=self._local_name(param.name, in_use),
                 c_type=_pointer_spelling(t), local_type="PyObject*", format="O",
-                py_type="Optional[{}]".format(handle_class) if nullable else handle_class,
+                py_type=f"Optional[{handle_class}]" if nullable else handle_class,
                 doc_type=handle_class, doc=doc, nullable=nullable, handle_class=handle_class,
                 consumed=HANDLE_CONSUMERS.get(function.name) == param.name,
             )
             return arg, 1
         if pointee.kind == m.OPAQUE:
-            raise NotMappable("parameter {} points to an opaque type that is not a wrapper class".format(what))
+            raise NotMappable(f"parameter {what} points to an opaque type that is not a wrapper class")
         if pointee.kind == m.POINTER:
-            raise NotMappable("array parameter {}".format(what))
+            raise NotMappable(f"array parameter {what}")
         if pointee.kind == m.STRUCT:
             if pointee.name in MEMORY_BUFFER_TYPES:
                 raise NotMappable(
-                    "output buffer {} besides a first `target` buffer (several outputs)".format(what)
+                    f"output buffer {what} besides a first `target` buffer (several outputs)"
                 )
-            raise NotMappable("struct parameter {} passed by pointer".format(what))
+            raise NotMappable(f"struct parameter {what} passed by pointer")
         if pointee.kind in (m.INTEGER, m.FLOAT, m.ENUM):
             if pointee.is_const:
-                raise NotMappable("array parameter {}".format(what))
-            raise NotMappable("output parameter {}".format(what))
-        raise NotMappable("pointer parameter {} the generator does not map".format(what))
+                raise NotMappable(f"array parameter {what}")
+            raise NotMappable(f"output parameter {what}")
+        raise NotMappable(f"pointer parameter {what} the generator does not map")
 
     def _is_size_of(self, buffer: m.Param, size: m.Param, is_void: bool) -> bool:
         """`size` is the byte count of `buffer`: an unsigned integer named like a size.
@@ -421,12 +419,13 @@ class _Classifier:
             enum_class = python_class_name(t.name) if t.name in self.enum_names else "int"
             return b.Result(kind=b.RESULT_ENUM, c_type=t.name, py_type="int", doc_type=enum_class, doc=doc)
         if t.kind == m.INTEGER:
-            if t.bits <= 32:
-                from_c, cast_to = ("PyLong_FromLong", "long") if t.signed else ("PyLong_FromUnsignedLong", "unsigned long")
-            else:
-                from_c, cast_to = (
-                    ("PyLong_FromLongLong", "long long") if t.signed else ("PyLong_FromUnsignedLongLong", "unsigned long long")
-                )
+            # Widened to the argument type of the PyLong_From* function.
+            from_c, cast_to = {
+                (True, False): ("PyLong_FromLong", "long"),
+                (False, False): ("PyLong_FromUnsignedLong", "unsigned long"),
+                (True, True): ("PyLong_FromLongLong", "long long"),
+                (False, True): ("PyLong_FromUnsignedLongLong", "unsigned long long"),
+            }[(t.signed, t.bits > 32)]
             return b.Result(
                 kind=b.RESULT_INTEGER, c_type=t.name, py_type="int", doc_type="int", doc=doc,
                 from_c=from_c, cast_to=cast_to,
@@ -443,15 +442,15 @@ class _Classifier:
             if handle_class is not None:
                 if pointee.name not in self.destructors:
                     raise NotMappable(
-                        "returns a {} that has no Free function: its lifetime is unknown".format(t.spelling)
+                        f"returns a {t.spelling} that has no Free function: its lifetime is unknown"
                     )
                 return b.Result(
                     kind=b.RESULT_HANDLE, c_type=_pointer_spelling(t), py_type=handle_class,
                     doc_type=handle_class, doc=doc, handle_class=handle_class,
                 )
             if pointee.kind == m.VOID:
-                raise NotMappable("returns a raw `{}` whose size the generator does not know".format(t.spelling))
-        raise NotMappable("returns `{}`, a type the generator does not map".format(t.spelling))
+                raise NotMappable(f"returns a raw `{t.spelling}` whose size the generator does not know")
+        raise NotMappable(f"returns `{t.spelling}`, a type the generator does not map")
 
     # --- enums and hand-written functions ---------------------------------------
 
@@ -500,10 +499,10 @@ def classify(
     ).run()
 
 
-def upstream_names(plan: b.Plan) -> Sequence[str]:
+def produced_names(plan: b.Plan) -> Sequence[str]:
     """Every Python name the plan produces: "X" for functions, "C.M" for methods."""
     names = [f.py_name for f in plan.functions] + [h.py_name for h in plan.handwritten_functions]
     for cls in plan.classes:
-        names.extend("{}.{}".format(cls.name, w.py_name) for w in cls.methods)
-        names.extend("{}.{}".format(cls.name, h.name) for h in cls.handwritten)
+        names.extend(f"{cls.name}.{w.py_name}" for w in cls.methods)
+        names.extend(f"{cls.name}.{h.name}" for h in cls.handwritten)
     return names

@@ -51,5 +51,5 @@ def describe(doc: Doc, args: Sequence[b.Arg] = (), result: Optional[b.Result] = 
             lines.extend(_wrap("{} ({}): {}".format(arg.name, kind, arg.doc or "").rstrip(), indent="  "))
         blocks.append(lines)
     if result is not None and result.doc_type:
-        blocks.append(["Returns:"] + _wrap("{}: {}".format(result.doc_type, result.doc).rstrip(": "), indent="  "))
+        blocks.append(["Returns:"] + _wrap(f"{result.doc_type}: {result.doc}".rstrip(": "), indent="  "))
     return "\n\n".join("\n".join(block) for block in blocks)

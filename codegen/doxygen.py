@@ -71,7 +71,7 @@ def parse_doc(raw: Optional[str]) -> Doc:
                 name, _, rest = rest.partition(" ")
                 argument = name
             sections.append((command, argument, [rest]))
-        elif not stripped and sections[-1][0] not in ("",):
+        elif not stripped and sections[-1][0] != "":
             # A blank line ends a command's paragraph; what follows is free text again.
             sections.append(("", "", []))
         else:
@@ -98,9 +98,9 @@ def parse_doc(raw: Optional[str]) -> Doc:
             doc.returns = _join(lines)
         elif command in ("note", "warning", "remark"):
             label = {"note": "Note", "warning": "Warning", "remark": "Remark"}[command]
-            doc.notes.append("{}: {}".format(label, _join(lines)))
+            doc.notes.append(f"{label}: {_join(lines)}")
         elif command == "deprecated":
-            doc.notes.append("Deprecated: {}".format(_join(lines)))
+            doc.notes.append(f"Deprecated: {_join(lines)}")
         elif command in _DROPPED:
             pass
         else:

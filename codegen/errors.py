@@ -14,4 +14,4 @@ class CodegenError(Exception):
         self.fix = fix
 
     def one_line(self) -> str:
-        return "codegen: error: {}; fix: {}".format(self.problem, self.fix)
+        return f"codegen: error: {self.problem}; fix: {self.fix}"

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import hashlib
 from pathlib import Path
-from typing import Any, Dict, List
+from typing import Any, Dict, List, Set
 
 from . import model
 from .doxygen import parse_doc, parse_trailing
@@ -35,14 +35,14 @@ def load_clang() -> Any:
         import clang.cindex as cindex
     except ImportError as error:
         raise CodegenError(
-            "the Python package 'libclang' is not installed ({})".format(error), REQUIREMENTS_HINT
-        )
+            f"the Python package 'libclang' is not installed ({error})", REQUIREMENTS_HINT
+        ) from None
     try:
         cindex.Index.create()
     except Exception as error:  # LibclangError, OSError: the .so is missing or broken
         raise CodegenError(
-            "libclang cannot be loaded ({})".format(str(error).splitlines()[0]), REQUIREMENTS_HINT
-        )
+            f"libclang cannot be loaded ({str(error).splitlines()[0]})", REQUIREMENTS_HINT
+        ) from None
     return cindex
 
 
@@ -50,7 +50,7 @@ def parse_header(header: Path) -> model.Module:
     header = Path(header)
     if not header.is_file():
         raise CodegenError(
-            "Orthanc SDK header not found: {}".format(header),
+            f"Orthanc SDK header not found: {header}",
             "install it (apt-get install orthanc-dev) or pass its path with --header",
         )
     data = header.read_bytes()
@@ -74,7 +74,7 @@ class _Parser:
         # The header is included from a small main file so that clang treats it as
         # a header (#pragma once), exactly as a plugin would.
         main_name = "codegen_main.c"
-        main_text = '#include "{}"\n'.format(self.header.as_posix())
+        main_text = f'#include "{self.header.as_posix()}"\n'
         try:
             tu = ci.Index.create().parse(
                 main_name,
@@ -84,11 +84,11 @@ class _Parser:
                 | ci.TranslationUnit.PARSE_SKIP_FUNCTION_BODIES,
             )
         except ci.TranslationUnitLoadError as error:
-            raise CodegenError("libclang could not parse {} ({})".format(self.header, error), REQUIREMENTS_HINT)
+            raise CodegenError(f"libclang could not parse {self.header} ({error})", REQUIREMENTS_HINT) from None
         errors = [d for d in tu.diagnostics if d.severity >= ci.Diagnostic.Error]
         if errors:
             raise CodegenError(
-                "cannot parse {}: {} error(s), first: {}".format(self.header, len(errors), errors[0]),
+                f"cannot parse {self.header}: {len(errors)} error(s), first: {errors[0]}",
                 "check that the file is the Orthanc plugin SDK header (OrthancCPlugin.h); "
                 "a missing libc declaration goes into codegen/fake_libc/",
             )
@@ -99,7 +99,7 @@ class _Parser:
             header_sha256=hashlib.sha256(self.data).hexdigest(),
             sdk_version=self._sdk_version(cursors),
         )
-        seen_records = set()  # a record can be reached from several typedefs
+        seen_records: Set[int] = set()  # a record can be reached from several typedefs
         for cursor in cursors:
             kind = cursor.kind
             if kind == ci.CursorKind.TYPEDEF_DECL:
@@ -129,7 +129,7 @@ class _Parser:
 
     # --- declarations -------------------------------------------------------
 
-    def _typedef(self, cursor: Any, module: model.Module, seen_records: set) -> None:
+    def _typedef(self, cursor: Any, module: model.Module, seen_records: Set[int]) -> None:
         ci = self.ci
         name = cursor.spelling
         underlying = cursor.underlying_typedef_type.get_canonical()

@@ -50,7 +50,7 @@ def _c_escape(text: str) -> str:
         elif 0x20 <= byte < 0x7F:
             out.append(char)
         else:
-            out.append("\\{:03o}".format(byte))  # octal: never swallows the next character
+            out.append(f"\\{byte:03o}")  # octal: never swallows the next character
         previous = char
     return "".join(out)
 
@@ -62,12 +62,12 @@ def c_string(text: str, indent: int = 0) -> str:
         return pad + '""'
     lines = text.split("\n")
     pieces = [line + "\n" for line in lines[:-1]] + ([lines[-1]] if lines[-1] else [])
-    return "\n".join('{}"{}"'.format(pad, _c_escape(piece)) for piece in pieces)
+    return "\n".join(f'{pad}"{_c_escape(piece)}"' for piece in pieces)
 
 
 def text_signature_doc(wrapper: b.Wrapper) -> str:
     """Docstring with the "name(sig)\\n--\\n\\n" header that CPython turns into __text_signature__."""
-    head = "{}{}\n--\n\n".format(wrapper.py_name, wrapper.text_signature)
+    head = f"{wrapper.py_name}{wrapper.text_signature}\n--\n\n"
     return head + wrapper.docstring
 
 
@@ -75,9 +75,9 @@ def py_docstring(text: str, indent: int) -> str:
     pad = " " * indent
     text = text.replace("\\", "\\\\").replace('"""', '\\"\\"\\"')
     if "\n" not in text and len(pad) + len(text) + 6 <= 100:
-        return '{}"""{}"""'.format(pad, text)
+        return f'{pad}"""{text}"""'
     body = "\n".join((pad + line) if line else "" for line in text.split("\n"))
-    return '{pad}"""\n{body}\n{pad}"""'.format(pad=pad, body=body)
+    return f'{pad}"""\n{body}\n{pad}"""'
 
 
 def md_cell(text: str) -> str:
@@ -88,9 +88,9 @@ def md_status(status: str) -> str:
     """Puts the Python names of a coverage status in code spans."""
     for prefix in ("hand-written: ", "destructor of "):
         if status.startswith(prefix):
-            return prefix + "`{}`".format(status[len(prefix):])
+            return prefix + f"`{status[len(prefix):]}`"
     if status.startswith("orthanc."):
-        return "`{}`".format(status)
+        return f"`{status}`"
     return status
 
 
@@ -101,7 +101,7 @@ def _environment() -> Any:
     try:
         import jinja2
     except ImportError as error:
-        raise CodegenError("the Python package 'Jinja2' is not installed ({})".format(error), REQUIREMENTS_HINT)
+        raise CodegenError(f"the Python package 'Jinja2' is not installed ({error})", REQUIREMENTS_HINT) from None
     env = jinja2.Environment(
         loader=jinja2.FileSystemLoader(str(TEMPLATES)),
         undefined=jinja2.StrictUndefined,
@@ -140,7 +140,7 @@ def write_if_changed(path: Path, content: bytes) -> bool:
     except OSError:
         pass
     # A plain open() (not mkstemp) so that the file gets the usual permissions (umask).
-    temp = path.with_name(".{}.{}.tmp".format(path.name, os.getpid()))
+    temp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
     try:
         temp.write_bytes(content)
         os.replace(str(temp), str(path))

@@ -59,6 +59,7 @@ class BuildResult:
     generated_dir: Path | None = None
     build_dir: Path | None = None
     seconds: float = 0.0
+    size: int | None = None  # of the library, taken at once: build/ is shared
     log: Path | None = None
     error: str | None = None
     problems: list[str] = field(default_factory=list)
@@ -191,7 +192,7 @@ def environment_problems(
     problems = []
     if not which("cmake"):
         problems.append(
-            "cmake not found on PATH: install CMake >= 3.16 (apt-get install cmake / pip install cmake)"
+            "cmake not found on PATH: install CMake >= 3.18 (apt-get install cmake, or pip install cmake)"
         )
     if find_sdk_header(sdk_path, include_dirs) is None:
         problems.append(missing_sdk_message(sdk_path))
@@ -301,6 +302,7 @@ def run_build(
         return result
     result.ok = True
     result.library = plan.library
+    result.size = plan.library.stat().st_size
     result.generated_dir = plan.generated_dir
     reporter.line(f"{name}: built {plan.library} in {result.seconds:.0f}s")
     return result

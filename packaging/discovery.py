@@ -468,7 +468,7 @@ def problem_of(
         if libpython is None:
             return f"no python{major}{minor}.dll in {base}"
         if not exists(implib):
-            return f"no import library {implib} (reinstall Python with the 'Download debug binaries'/dev files option)"
+            return f"no import library {implib} (reinstall Python with its development libraries, installer option Include_dev=1)"
     elif libpython is None:
         static = _static_library(info)
         how = f"reinstall it shared, e.g. `env PYTHON_CONFIGURE_OPTS=--enable-shared pyenv install {major}.{minor}.{micro}`"

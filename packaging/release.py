@@ -81,11 +81,7 @@ class CellOutcome:
         built = (
             self.build is not None and self.build.ok and self.build.library is not None
         )
-        size = (
-            self.build.library.stat().st_size
-            if built and self.build and self.build.library
-            else None
-        )
+        size = self.build.size if built and self.build else None
         return Row(
             python=python,
             build=self.cell.build_type,
@@ -166,6 +162,7 @@ def test_cell(
             cell.python, target_venv_dir(root, cell.minor), reporter
         )
     except testing.TestSetupError as exc:
+        reporter.line(f"{cell.name}: test venv failed: {exc}")
         return testing.TestResult(ok=False, error=f"test venv: {exc}")
     return testing.run_integration_tests(
         built.library,

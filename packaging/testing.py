@@ -142,10 +142,20 @@ def ensure_target_venv(
                 str(requirements),
             ],
         ]
+        venv_dir.parent.mkdir(parents=True, exist_ok=True)
         for cmd in steps:
-            out = run(cmd, capture_output=True, text=True, check=False)
+            # Not from the project root, where `packaging` would be ours.
+            out = run(
+                cmd,
+                capture_output=True,
+                text=True,
+                check=False,
+                cwd=str(venv_dir.parent),
+            )
             if out.returncode != 0:
-                tail = (out.stderr or out.stdout).strip().splitlines()[-5:]
+                lines = (out.stderr or out.stdout).strip().splitlines()
+                # pip's own ERROR lines say what failed; its warnings are noise.
+                tail = [ln for ln in lines if ln.startswith("ERROR")][-3:] or lines[-5:]
                 raise TestSetupError(
                     f"`{' '.join(cmd[:4])} ...` failed: " + " | ".join(tail)
                 )

@@ -49,7 +49,8 @@ class OrthancStartError(RuntimeError):
 def plugin_path() -> Path:
     """The plugin under test: $ORTHANC_PYTHON_PLUGIN or <repo>/build/libOrthancPython.so."""
     value = os.environ.get("ORTHANC_PYTHON_PLUGIN")
-    return Path(value) if value else DEFAULT_PLUGIN
+    # Absolute: Orthanc resolves plugin paths from its own working directory.
+    return Path(value).resolve() if value else DEFAULT_PLUGIN
 
 
 def free_port() -> int:
@@ -282,9 +283,18 @@ def start(setup: OrthancSetup, env: Mapping[str, str] | None = None,
             try:
                 # Any HTTP answer (even 401 when authentication is on) means "up".
                 probe.get(server.url + "/system", timeout=2)
-                return server
             except requests.ConnectionError:
                 pass
+            else:
+                # Orthanc starts even when it cannot load a plugin: make sure it did.
+                if "Registering plugin 'python'" not in server.log_text():
+                    server.process.kill()
+                    server.process.wait(10)
+                    raise OrthancStartError(
+                        f"Orthanc answers but did not load the plugin {plugin_path()}; "
+                        f"log tail:\n{tail(server.log_text())}"
+                    )
+                return server
             if time.monotonic() > deadline:
                 server.process.kill()
                 server.process.wait(10)

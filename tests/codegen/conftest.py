@@ -70,7 +70,7 @@ def mini_plan(mini_module: Module) -> Plan:
 @pytest.fixture(scope="session")
 def upstream_api() -> dict:
     if not UPSTREAM_API.is_file():
-        pytest.skip("reference {} not available".format(UPSTREAM_API))
+        pytest.skip(f"reference {UPSTREAM_API} not available")
     data = json.loads(UPSTREAM_API.read_text(encoding="utf-8"))
     # The module loader and the members OrthancException inherits are not part of the API.
     data["classes"].pop("__loader__", None)

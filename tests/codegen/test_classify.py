@@ -169,7 +169,8 @@ def test_real_destructors(real_plan):
 
 def test_real_handwritten(real_plan):
     assert _status(real_plan, "OrthancPluginRegisterRestCallback")[0] == "hand-written: orthanc.RegisterRestCallback"
-    assert _status(real_plan, "OrthancPluginRegisterRestCallbackNoLock")[0] == "hand-written: orthanc.RegisterRestCallback"
+    assert _status(real_plan, "OrthancPluginRegisterRestCallbackNoLock")[0] == (
+        "hand-written: orthanc.RegisterRestCallback")
     assert _status(real_plan, "OrthancPluginRegisterIncomingHttpRequestFilter2")[0] == (
         "hand-written: orthanc.RegisterIncomingHttpRequestFilter")
     assert [h.py_name for h in real_plan.handwritten_functions] == [

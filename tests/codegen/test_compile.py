@@ -9,7 +9,9 @@ from pathlib import Path
 
 import pytest
 
-from conftest import ROOT
+# Paths computed here: `from conftest import` could pick another conftest.py.
+ROOT = Path(__file__).resolve().parents[2]
+DATA = Path(__file__).resolve().parent / "data"
 
 
 def test_generated_cpp_compiles(real_output_dir):

@@ -29,19 +29,19 @@ def test_json_lists_every_function_once(real_outputs, real_module, real_plan):
 
 def test_markdown(real_outputs, real_module, real_plan):
     text = real_outputs["coverage.md"]
-    summary = "Wrapped: {} of {} SDK functions ({:.1f}%)".format(
-        real_plan.wrapped_count, real_plan.total_count, real_plan.wrapped_percent)
+    plan = real_plan
+    summary = f"Wrapped: {plan.wrapped_count} of {plan.total_count} SDK functions ({plan.wrapped_percent:.1f}%)"
     assert summary in text.splitlines()
     rows = [line for line in text.splitlines() if line.startswith("| `")]
     assert len(rows) == len(real_module.functions)
     for function in real_module.functions:
-        assert sum(1 for row in rows if row.startswith("| `{}` |".format(function.name))) == 1
+        assert sum(1 for row in rows if row.startswith(f"| `{function.name}` |")) == 1
     assert "| `OrthancPluginGetInstanceSize` | `orthanc.DicomInstance.GetInstanceSize` |  |" in rows
     assert "| `OrthancPluginFreeImage` | destructor of `orthanc.Image` |  |" in rows
     assert "| `OrthancPluginRegisterOnChangeCallback` | hand-written: `orthanc.RegisterOnChangeCallback` |  |" in rows
 
 
 def test_figures(real_plan):
-    print("\nWrapped: {} of {} SDK functions ({:.1f}%)".format(
-        real_plan.wrapped_count, real_plan.total_count, real_plan.wrapped_percent))
+    plan = real_plan
+    print(f"\nWrapped: {plan.wrapped_count} of {plan.total_count} SDK functions ({plan.wrapped_percent:.1f}%)")
     assert real_plan.wrapped_count >= 120  # guards against a regression of the type mapping

@@ -48,8 +48,8 @@ def test_every_upstream_enum_is_produced_with_the_same_values(real_plan, upstrea
     upstream = _upstream_enums(upstream_api)
     assert upstream, "no enumeration in the upstream reference"
     for name, members in upstream.items():
-        assert name in produced, "enum class {} is missing".format(name)
-        assert produced[name] == members, "enum class {} differs".format(name)
+        assert name in produced, f"enum class {name} is missing"
+        assert produced[name] == members, f"enum class {name} differs"
     # And nothing more: the same set of enum classes as upstream.
     assert sorted(produced) == sorted(upstream)
 

@@ -6,7 +6,13 @@ import ast
 import re
 
 from codegen.classify import classify
-from codegen.render import OUTPUT_FILES, c_string, py_docstring, render, write_if_changed
+from codegen.render import (
+    OUTPUT_FILES,
+    c_string,
+    py_docstring,
+    render,
+    write_if_changed,
+)
 
 
 def test_c_string():
@@ -51,23 +57,25 @@ def test_header_declares_the_contract(real_outputs, real_plan):
     ):
         assert line in header, line
     for cls in real_plan.classes:
-        assert "PyTypeObject* {}_Type();".format(cls.name) in header
-        assert "PyObject* Wrap_{}(const {}* handle, bool owned);".format(cls.name, cls.c_type) in header
+        assert f"PyTypeObject* {cls.name}_Type();" in header
+        assert f"PyObject* Wrap_{cls.name}(const {cls.c_type}* handle, bool owned);" in header
 
 
 def test_one_wrapper_per_sdk_function(real_outputs, real_plan):
     code = real_outputs["OrthancFunctions.cpp"] + real_outputs["OrthancClasses.cpp"]
     wrappers = real_plan.functions + [w for c in real_plan.classes for w in c.methods]
     for w in wrappers:
-        assert len(re.findall(r"\bPyObject\* {}\(".format(w.symbol), code)) == 1, w.symbol
-        assert len(re.findall(r"\b{}\(PluginContext\(\)".format(w.sdk_name), code)) == 1, w.sdk_name
-    table = re.search(r"PyMethodDef kModuleFunctions\[\] = \{(.*?)\n  \};", real_outputs["OrthancFunctions.cpp"], re.S)
+        assert len(re.findall(rf"\bPyObject\* {w.symbol}\(", code)) == 1, w.symbol
+        assert len(re.findall(rf"\b{w.sdk_name}\(PluginContext\(\)", code)) == 1, w.sdk_name
+    functions = real_outputs["OrthancFunctions.cpp"]
+    table = re.search(r"PyMethodDef kModuleFunctions\[\] = \{(.*?)\n  \};", functions, re.DOTALL)
     assert table and table.group(1).count('{"') == len(real_plan.functions)
 
 
 def _functions(code):
     """Bodies of the generated wrappers (and the other functions) of a .cpp file."""
-    return re.findall(r"\n    PyObject\* \w+\(PyObject\*[^)]*, PyObject\*[^)]*\)\n    \{\n(.*?)\n    \}\n", code, re.S)
+    signature = r"\n    PyObject\* \w+\(PyObject\*[^)]*, PyObject\*[^)]*\)"
+    return re.findall(signature + r"\n    \{\n(.*?)\n    \}\n", code, re.DOTALL)
 
 
 def test_sdk_calls_are_made_without_the_gil(real_outputs):

@@ -12,7 +12,9 @@ from pathlib import Path
 
 import pytest
 
-from conftest import DATA, ROOT
+# Paths computed here: `from conftest import` could pick another conftest.py.
+ROOT = Path(__file__).resolve().parents[2]
+DATA = Path(__file__).resolve().parent / "data"
 
 SCRIPT = textwrap.dedent(
     r'''
@@ -39,7 +41,8 @@ SCRIPT = textwrap.dedent(
     # Owned handles: created by the SDK, freed by tp_dealloc with the Free function.
     image = orthanc.CreateImage(orthanc.PixelFormat.RGB24, 10, 20)
     assert type(image) is orthanc.Image
-    assert (image.GetImageWidth(), image.GetImageHeight(), image.GetImagePixelFormat()) == (10, 20, orthanc.PixelFormat.RGB24)
+    assert (image.GetImageWidth(), image.GetImageHeight()) == (10, 20)
+    assert image.GetImagePixelFormat() == orthanc.PixelFormat.RGB24
     del image
     gc.collect()
     assert orthanc._freed_images() == 1

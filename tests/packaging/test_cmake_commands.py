@@ -131,7 +131,7 @@ def test_missing_cmake_and_libpython(tmp_path: Path) -> None:
     assert cmake.environment_problems(
         None, which=which_of(), include_dirs=[str(tmp_path)]
     ) == [
-        "cmake not found on PATH: install CMake >= 3.16 (apt-get install cmake / pip install cmake)"
+        "cmake not found on PATH: install CMake >= 3.18 (apt-get install cmake, or pip install cmake)"
     ]
     static = found_python(
         "3.10.0",

@@ -33,13 +33,13 @@ ROWS = [
 
 def test_table_layout() -> None:
     expected = [
-            "Python  Build    Tests                          Artifact                                       Size     Time   Status",
-            "------  -------  -----------------------------  ---------------------------------------------  -------  -----  -------",
-            "3.11.7  Release  12 passed                      libOrthancPython-0.1.0-py3.11-linux-x86_64.so  3.3 MiB  1m35s  OK",
-            "3.12.1  Release  not run (build failed)         -                                              -        12s    FAILED",
-            "3.9     Release  skipped: Python 3.9 not found  -                                              -        -      SKIPPED",
-            "",
-            "1 ok, 1 failed, 1 skipped",
+        "Python  Build    Tests                          Artifact                                       Size     Time   Status",
+        "------  -------  -----------------------------  ---------------------------------------------  -------  -----  -------",
+        "3.11.7  Release  12 passed                      libOrthancPython-0.1.0-py3.11-linux-x86_64.so  3.3 MiB  1m35s  OK",
+        "3.12.1  Release  not run (build failed)         -                                              -        12s    FAILED",
+        "3.9     Release  skipped: Python 3.9 not found  -                                              -        -      SKIPPED",
+        "",
+        "1 ok, 1 failed, 1 skipped",
     ]
     assert format_table(ROWS).splitlines() == expected
 
