@@ -36,7 +36,7 @@ import re
 import shutil
 import sys
 from pathlib import Path
-from typing import Any, Dict, List, Mapping, Optional, Sequence, Tuple
+from typing import Any, Dict, Mapping, Sequence
 
 CONFIG_DIR = "/etc/orthanc"
 SCRIPTS_DIR = "/scripts"
@@ -50,7 +50,7 @@ ENV_JSON = "ORTHANC_JSON"
 EXIT_CONFIG = 78
 PROG = "orthanc-python"
 
-DEFAULTS: Dict[str, Any] = {
+DEFAULTS: dict[str, Any] = {
     "Name": "orthanc-python",
     "StorageDirectory": "/var/lib/orthanc/db",
     "IndexDirectory": "/var/lib/orthanc/db",
@@ -62,9 +62,9 @@ DEFAULTS: Dict[str, Any] = {
 # configuration file; the generated file lives elsewhere, so they are made
 # absolute from the folder of the file that sets them (/etc/orthanc for the
 # environment).
-PATH_OPTIONS: Tuple[Tuple[str, ...], ...] = (
+PATH_OPTIONS: tuple[tuple[str, ...], ...] = (
     ("StorageDirectory",), ("IndexDirectory",), ("PythonScript",), ("Python", "Path"))
-PATH_LIST_OPTIONS: Tuple[str, ...] = ("Plugins", "LuaScripts")
+PATH_LIST_OPTIONS: tuple[str, ...] = ("Plugins", "LuaScripts")
 
 Config = Dict[str, Any]
 
@@ -81,7 +81,7 @@ def strip_comments(text: str) -> str:
     Comments become spaces and newlines are kept, so that json's error
     positions still point at the right line and column.
     """
-    out: List[str] = []
+    out: list[str] = []
     i, n = 0, len(text)
     while i < n:
         c = text[i]
@@ -125,9 +125,9 @@ def load_file(path: Path) -> Config:
     return value
 
 
-def config_files(paths: Sequence[str]) -> List[Path]:
+def config_files(paths: Sequence[str]) -> list[Path]:
     """The files named by `paths` (a folder means its *.json, sorted)."""
-    files: List[Path] = []
+    files: list[Path] = []
     for name in paths:
         path = Path(name)
         if path.is_dir() and path.suffix == ".json":
@@ -156,7 +156,7 @@ def pascal_case(part: str) -> str:
     return "".join(word[:1] + word[1:].lower() for word in part.split("_"))
 
 
-def env_option_path(name: str) -> List[str]:
+def env_option_path(name: str) -> list[str]:
     """ORTHANC__PYTHON__ALLOW_THREADS -> ["Python", "AllowThreads"]."""
     parts = name[len(ENV_PREFIX):].split("__")
     if not all(parts) or any(p.startswith("_") or p.endswith("_") for p in parts):
@@ -178,10 +178,10 @@ def abbreviate(text: str, limit: int = 60) -> str:
     return text if len(text) <= limit else text[:limit] + "..."
 
 
-def env_layers(environ: Mapping[str, str]) -> List[Tuple[str, Config]]:
+def env_layers(environ: Mapping[str, str]) -> list[tuple[str, Config]]:
     """(source, partial configuration) from ORTHANC_JSON and ORTHANC__*;
     shallower names first, so ORTHANC__PYTHON__X refines ORTHANC__PYTHON."""
-    layers: List[Tuple[str, Config]] = []
+    layers: list[tuple[str, Config]] = []
     if environ.get(ENV_JSON, "").strip():
         value = parse_env_value(ENV_JSON, environ[ENV_JSON])
         if not isinstance(value, dict):
@@ -199,7 +199,7 @@ def env_layers(environ: Mapping[str, str]) -> List[Tuple[str, Config]]:
 
 # ---------------------------------------------------------------- merging
 
-def merge(base: Config, override: Config, source: str, origins: Dict[str, str]) -> None:
+def merge(base: Config, override: Config, source: str, origins: dict[str, str]) -> None:
     """Merge `override` into `base`; objects key by key, the rest replaced.
 
     `origins` records, per top-level option, the last source that set it,
@@ -230,7 +230,7 @@ def absolute_paths(config: Config, folder: Path) -> Config:
     return config
 
 
-def gather(paths: Sequence[str], environ: Mapping[str, str]) -> Tuple[Config, Dict[str, str]]:
+def gather(paths: Sequence[str], environ: Mapping[str, str]) -> tuple[Config, dict[str, str]]:
     config: Config = json.loads(json.dumps(DEFAULTS))
     origins = {key: "the image defaults" for key in config}
     for path in config_files(paths):
@@ -242,7 +242,7 @@ def gather(paths: Sequence[str], environ: Mapping[str, str]) -> Tuple[Config, Di
 
 # ---------------------------------------------------------------- checks
 
-def script_option(config: Config) -> Tuple[Optional[str], str]:
+def script_option(config: Config) -> tuple[str | None, str]:
     """The script the plugin will run and the option naming it (the plugin
     reads PythonScript first, then Python.Path)."""
     if config.get("PythonScript"):
@@ -253,7 +253,7 @@ def script_option(config: Config) -> Tuple[Optional[str], str]:
     return None, "PythonScript"
 
 
-def choose_script(config: Config, origins: Dict[str, str], scripts_dir: str) -> Optional[str]:
+def choose_script(config: Config, origins: dict[str, str], scripts_dir: str) -> str | None:
     """Apply the /scripts convention; returns a note for the log."""
     script, _ = script_option(config)
     if script is not None or not os.path.isdir(scripts_dir):
@@ -270,7 +270,7 @@ def choose_script(config: Config, origins: Dict[str, str], scripts_dir: str) -> 
     return None
 
 
-def check(config: Config, origins: Dict[str, str]) -> None:
+def check(config: Config, origins: dict[str, str]) -> None:
     script, option = script_option(config)
     if script is not None:
         source = origins.get(option.split(".")[0], "?")
@@ -303,7 +303,7 @@ def writable(folder: str) -> bool:
 
 # ---------------------------------------------------------------- main
 
-def split_arguments(argv: Sequence[str]) -> Tuple[List[str], List[str]]:
+def split_arguments(argv: Sequence[str]) -> tuple[list[str], list[str]]:
     options = [a for a in argv if a.startswith("-")]
     paths = [a for a in argv if not a.startswith("-")]
     return options, paths or [CONFIG_DIR]
@@ -320,7 +320,7 @@ def write_config(config: Config, path: str) -> None:
 
 
 def prepare(argv: Sequence[str], environ: Mapping[str, str], generated: str = GENERATED,
-            orthanc: str = ORTHANC, scripts_dir: str = SCRIPTS_DIR) -> List[str]:
+            orthanc: str = ORTHANC, scripts_dir: str = SCRIPTS_DIR) -> list[str]:
     """Everything but the exec: returns Orthanc's command line."""
     options, paths = split_arguments(argv)
     config, origins = gather(paths, environ)
@@ -339,7 +339,7 @@ def log(message: str) -> None:
     sys.stderr.flush()
 
 
-def main(argv: Optional[Sequence[str]] = None, environ: Optional[Mapping[str, str]] = None) -> int:
+def main(argv: Sequence[str] | None = None, environ: Mapping[str, str] | None = None) -> int:
     argv = list(sys.argv[1:] if argv is None else argv)
     environ = os.environ if environ is None else environ
     if argv and not argv[0].startswith("-") and "/" not in argv[0] \

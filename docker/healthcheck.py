@@ -16,13 +16,13 @@ import ssl
 import sys
 import urllib.error
 import urllib.request
-from typing import Any, Dict, Mapping, Optional, Tuple
+from typing import Any, Mapping
 
 GENERATED = "/tmp/orthanc-python/orthanc.json"
 TIMEOUT = 4.0
 
 
-def read_config(path: str) -> Dict[str, Any]:
+def read_config(path: str) -> dict[str, Any]:
     try:
         with open(path, encoding="utf-8") as handle:
             value = json.load(handle)
@@ -31,7 +31,7 @@ def read_config(path: str) -> Dict[str, Any]:
     return value if isinstance(value, dict) else {}
 
 
-def request_for(config: Mapping[str, Any]) -> Tuple[urllib.request.Request, Optional[ssl.SSLContext]]:
+def request_for(config: Mapping[str, Any]) -> tuple[urllib.request.Request, ssl.SSLContext | None]:
     port = config.get("HttpPort", 8042)
     tls = bool(config.get("SslEnabled", False))
     url = f"{'https' if tls else 'http'}://127.0.0.1:{port}/system"
@@ -50,7 +50,7 @@ def request_for(config: Mapping[str, Any]) -> Tuple[urllib.request.Request, Opti
     return request, context
 
 
-def probe(config: Mapping[str, Any], timeout: float = TIMEOUT) -> Tuple[bool, str]:
+def probe(config: Mapping[str, Any], timeout: float = TIMEOUT) -> tuple[bool, str]:
     request, context = request_for(config)
     try:
         with urllib.request.urlopen(request, timeout=timeout, context=context) as answer:

@@ -198,10 +198,13 @@ def write_context_tar(
     sends them, so the same files hit the same build cache.
     """
     changes = changes or {}
-    with tarfile.open(fileobj=target, mode="w") as tar:
+    # Plain ustar/GNU headers: the docker CLI only recognizes stdin as an
+    # archive (not a Dockerfile) when its first header is a file's.
+    with tarfile.open(fileobj=target, mode="w", format=tarfile.GNU_FORMAT) as tar:
         for name in files:
             info = tar.gettarinfo(str(root / name), arcname=name)
             info.uid = info.gid = 0
+            info.mtime = int(info.mtime)
             info.uname = info.gname = ""
             if name in changes:
                 data = changes[name]
@@ -601,7 +604,7 @@ def download_wheels(
 
 
 class _QuietHandler(http.server.SimpleHTTPRequestHandler):
-    def log_message(self, format: str, *args: object) -> None:  # noqa: A002
+    def log_message(self, format: str, *args: object) -> None:
         pass
 
 
@@ -737,9 +740,9 @@ class Measurements:
             f"image                 {self.tag}",
             f"image size            {size} (limit {MAX_IMAGE_BYTES / 1e6:.0f} MB)",
             f"build                 {format_duration(self.build_seconds)}",
-            f"script-layer rebuild  {format_duration(self.rebuild_seconds)} image, "
-            f"{format_duration(self.example_rebuild_seconds)} derived pydicom example "
-            f"(limit {MAX_SCRIPT_REBUILD_SECONDS:.0f}s)",
+            (f"script-layer rebuild  {format_duration(self.rebuild_seconds)} image, "
+             f"{format_duration(self.example_rebuild_seconds)} derived pydicom example "
+             f"(limit {MAX_SCRIPT_REBUILD_SECONDS:.0f}s)"),
         ]
 
 

@@ -371,6 +371,11 @@ def apt_source_download(
     return sorted(downloads.glob(f"{package}_*.orig.tar.*"))
 
 
+# PC/pyconfig.h.in (3.13 on) differs from PC/pyconfig.h only by a commented-out
+# "#define Py_GIL_DISABLED 1" that free-threaded builds uncomment.
+PYCONFIG_NAMES = ("pyconfig.h", "pyconfig.h.in")
+
+
 def _header_members(names: Iterable[str]) -> dict[str, str]:
     """Map an archive's member names to paths under include/: Include/** and
     PC/pyconfig.h (PC/pyconfig.h.in from 3.13 on, used as is: its only
@@ -382,11 +387,8 @@ def _header_members(names: Iterable[str]) -> dict[str, str]:
             index = parts.index("Include")
             if index <= 1 and len(parts) > index + 1 and parts[-1]:
                 mapping[name] = "/".join(parts[index + 1 :])
-        elif len(parts) >= 2 and parts[-2] == "PC" and len(parts) <= 3:
-            if parts[-1] == "pyconfig.h" or (
-                parts[-1] == "pyconfig.h.in" and "pyconfig.h" not in mapping.values()
-            ):
-                mapping[name] = "pyconfig.h"
+        elif 2 <= len(parts) <= 3 and parts[-2] == "PC" and parts[-1] in PYCONFIG_NAMES:
+            mapping[name] = "pyconfig.h"
     return mapping
 
 
@@ -795,6 +797,7 @@ def run_smoke_host(
     # sys.stdout on a handle that is a regular Unix file.
     proc = subprocess.run(
         cmd,
+        check=False,  # the exit code is a result: it names the step that failed
         cwd=str(workdir),
         env=smoke_environment(python_home, wine_prefix),
         stdin=subprocess.DEVNULL,
@@ -907,8 +910,13 @@ def built_file(build: Path, config: str, name: str) -> Path:
     raise WindowsBuildError(f"no {name} in {build}")
 
 
+def cmake_path(path: str | Path) -> str:
+    """Forward slashes: in CMake strings a Windows backslash starts an escape."""
+    return Path(path).as_posix()
+
+
 def sdk_path(env: Mapping[str, str]) -> str:
-    return env.get("ORTHANC_SDK_PATH") or str(SDK_HEADER.parent)
+    return cmake_path(env.get("ORTHANC_SDK_PATH") or SDK_HEADER.parent)
 
 
 def native_python_root(options: Options, run: Runner = subprocess.run) -> Path:
@@ -991,7 +999,7 @@ def build_check_and_test(
         )
         python_root = python_home = dev_root.path
         toolchain = [
-            f"-DCMAKE_TOOLCHAIN_FILE={root / 'windows' / 'toolchain-mingw-w64-x86_64.cmake'}"
+            f"-DCMAKE_TOOLCHAIN_FILE={cmake_path(root / 'windows' / 'toolchain-mingw-w64-x86_64.cmake')}"
         ]
 
     plugin_build = work / config_dir
@@ -1002,12 +1010,12 @@ def build_check_and_test(
         [
             *toolchain,
             f"-DPYTHON_VERSION={options.minor}",
-            f"-DPYTHON_WINDOWS_ROOT={python_root}",
+            f"-DPYTHON_WINDOWS_ROOT={cmake_path(python_root)}",
             f"-DPYTHON_WINDOWS_USE_RELEASE_LIBS={'ON' if options.release_libs else 'OFF'}",
             "-DSTATIC_BUILD=ON",
-            f"-DORTHANC_CODEGEN_PYTHON={tools_python}",
+            f"-DORTHANC_CODEGEN_PYTHON={cmake_path(tools_python)}",
             f"-DORTHANC_SDK_PATH={sdk}",
-            f"-DORTHANC_CODEGEN_CACHE={root / 'build' / 'codegen-cache'}",
+            f"-DORTHANC_CODEGEN_CACHE={cmake_path(root / 'build' / 'codegen-cache')}",
         ],
         plugin_build / "build.log",
         reporter,

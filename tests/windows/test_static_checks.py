@@ -8,8 +8,7 @@ import subprocess
 from pathlib import Path
 
 import pytest
-
-from conftest import ROOT, Built, windows
+from windows_env import ROOT, Built, windows
 
 VERSION = windows.read_version(ROOT)
 RC_TEMPLATE = ROOT / "windows" / "OrthancPython.rc.in"
@@ -25,12 +24,18 @@ __declspec(dllexport) const char* OrthancPluginGetVersion() { return "0"; }
 """
 
 
-def configure_rc(path: Path, version: str, numbers: tuple[int, ...], python: str) -> Path:
+def configure_rc(
+    path: Path, version: str, numbers: tuple[int, ...], python: str
+) -> Path:
     """windows/OrthancPython.rc.in with the values CMake would put in."""
     text = RC_TEMPLATE.read_text(encoding="utf-8")
     values = {
-        "MAJOR": str(numbers[0]), "MINOR": str(numbers[1]), "PATCH": str(numbers[2]), "TWEAK": "0",
-        "VERSION": version, "PYTHON": python,
+        "MAJOR": str(numbers[0]),
+        "MINOR": str(numbers[1]),
+        "PATCH": str(numbers[2]),
+        "TWEAK": "0",
+        "VERSION": version,
+        "PYTHON": python,
     }
     for key, value in values.items():
         text = text.replace(f"@ORTHANC_PYTHON_RC_{key}@", value)
@@ -39,7 +44,9 @@ def configure_rc(path: Path, version: str, numbers: tuple[int, ...], python: str
     return path
 
 
-def build_dll(gxx: str, folder: Path, source: str, *flags: str, rc: Path | None = None) -> Path:
+def build_dll(
+    gxx: str, folder: Path, source: str, *flags: str, rc: Path | None = None
+) -> Path:
     folder.mkdir(parents=True, exist_ok=True)
     cpp = folder / "plugin.cpp"
     cpp.write_text(source, encoding="utf-8")
@@ -55,7 +62,9 @@ def build_dll(gxx: str, folder: Path, source: str, *flags: str, rc: Path | None 
 
 
 def test_the_built_plugin_passes(built: Built) -> None:
-    assert windows.check_dll(built.plugin, built.minor, VERSION, built.release_libs) == []
+    assert (
+        windows.check_dll(built.plugin, built.minor, VERSION, built.release_libs) == []
+    )
 
 
 def test_the_built_plugin_facts(built: Built) -> None:
@@ -76,7 +85,10 @@ def test_a_dynamic_mingw_runtime_is_caught(mingw_gxx: str, tmp_path: Path) -> No
     facts = windows.read_dll_facts(dll)
     assert "libstdc++-6.dll" in facts.imports
     problems = windows.check_imports_and_exports(facts, "3.11")
-    assert "imports the MinGW runtime libstdc++-6.dll, which Windows users do not have" in problems
+    assert (
+        "imports the MinGW runtime libstdc++-6.dll, which Windows users do not have"
+        in problems
+    )
     assert "does not import python311.dll" in problems
 
 
@@ -85,19 +97,40 @@ def test_static_runtime_and_python_import_pass(mingw_gxx: str, tmp_path: Path) -
     # python311.dll through an import library made like the dev root's.
     lib = tmp_path / "lib"
     lib.mkdir()
-    (lib / "python311.def").write_text("LIBRARY python311.dll\nEXPORTS\nPy_GetVersion\n", encoding="utf-8")
+    (lib / "python311.def").write_text(
+        "LIBRARY python311.dll\nEXPORTS\nPy_GetVersion\n", encoding="utf-8"
+    )
     dlltool = mingw_gxx.rsplit("-g++", 1)[0] + "-dlltool"
-    subprocess.run([dlltool, "--dllname", "python311.dll", "--def", str(lib / "python311.def"),
-                    "--output-lib", str(lib / "python311.lib")], check=True)
+    subprocess.run(
+        [
+            dlltool,
+            "--dllname",
+            "python311.dll",
+            "--def",
+            str(lib / "python311.def"),
+            "--output-lib",
+            str(lib / "python311.lib"),
+        ],
+        check=True,
+    )
     source = ENTRY_POINTS_CPP.replace(
-        'return "0"; }', 'return Py_GetVersion(); }'
-    ).replace('extern "C" {', 'extern "C" {\n__declspec(dllimport) const char* Py_GetVersion();')
+        'return "0"; }', "return Py_GetVersion(); }"
+    ).replace(
+        'extern "C" {',
+        'extern "C" {\n__declspec(dllimport) const char* Py_GetVersion();',
+    )
     numbers = tuple(int(n) for n in VERSION.split(".")[:3])
     rc = configure_rc(tmp_path / "v.rc", VERSION, numbers, "3.11")
-    dll = build_dll(mingw_gxx, tmp_path / "ok", source, "-static", str(lib / "python311.lib"), rc=rc)
+    dll = build_dll(
+        mingw_gxx, tmp_path / "ok", source, "-static", str(lib / "python311.lib"), rc=rc
+    )
 
     facts = windows.read_dll_facts(dll)
-    assert [name.lower() for name in facts.imports if name.lower().startswith(("python", "lib"))] == ["python311.dll"]
+    assert [
+        name.lower()
+        for name in facts.imports
+        if name.lower().startswith(("python", "lib"))
+    ] == ["python311.dll"]
     assert windows.check_dll(dll, "3.11", VERSION) == []
 
 
@@ -118,23 +151,42 @@ def test_version_resource_round_trip(mingw_gxx: str, tmp_path: Path) -> None:
 
 
 def test_a_dll_without_resource_is_reported() -> None:
-    assert windows.check_version_resource(b"MZ" + b"\0" * 64, "1.0.0", "3.11") == ["has no version resource"]
+    assert windows.check_version_resource(b"MZ" + b"\0" * 64, "1.0.0", "3.11") == [
+        "has no version resource"
+    ]
 
 
 @pytest.mark.parametrize(
     ("imports", "release_libs", "expected"),
     [
         (["python311.dll", "KERNEL32.dll"], True, []),
-        (["python311_d.dll"], True, ["does not import python311.dll",
-                                     "imports the debug Python python311_d.dll (release libraries were asked for)"]),
+        (
+            ["python311_d.dll"],
+            True,
+            [
+                "does not import python311.dll",
+                "imports the debug Python python311_d.dll (release libraries were asked for)",
+            ],
+        ),
         (["python311_d.dll"], False, []),
-        (["python311.dll", "python310.dll"], True, ["imports another Python, python310.dll"]),
-        (["PYTHON311.DLL", "libwinpthread-1.dll", "libgcc_s_seh-1.dll"], True,
-         ["imports the MinGW runtime libgcc_s_seh-1.dll, which Windows users do not have",
-          "imports the MinGW runtime libwinpthread-1.dll, which Windows users do not have"]),
+        (
+            ["python311.dll", "python310.dll"],
+            True,
+            ["imports another Python, python310.dll"],
+        ),
+        (
+            ["PYTHON311.DLL", "libwinpthread-1.dll", "libgcc_s_seh-1.dll"],
+            True,
+            [
+                "imports the MinGW runtime libgcc_s_seh-1.dll, which Windows users do not have",
+                "imports the MinGW runtime libwinpthread-1.dll, which Windows users do not have",
+            ],
+        ),
     ],
 )
-def test_import_rules(imports: list[str], release_libs: bool, expected: list[str]) -> None:
+def test_import_rules(
+    imports: list[str], release_libs: bool, expected: list[str]
+) -> None:
     facts = windows.DllFacts("pei-x86-64", list(windows.ENTRY_POINTS), imports)
     assert windows.check_imports_and_exports(facts, "3.11", release_libs) == expected
 

@@ -25,4 +25,4 @@ def PydicomVersion(output, uri, **request):
 
 orthanc.RegisterRestCallback('/pydicom/(.*)', DecodeInstance)
 orthanc.RegisterRestCallback('/pydicom-version', PydicomVersion)
-print('pydicom %s from %s' % (pydicom.__version__, pydicom.__file__))
+print(f'pydicom {pydicom.__version__} from {pydicom.__file__}')
