@@ -141,6 +141,8 @@ class OrthancSetup:
             "PythonScript": str(script_path),
         }
         config.update(extra_config or {})
+        # A None value in extra_config removes the option (e.g. "PythonScript": None).
+        config = {key: value for key, value in config.items() if value is not None}
         config_path = workdir / "orthanc.json"
         config_path.write_text(json.dumps(config, indent=2), encoding="utf-8")
         return cls(
