@@ -53,6 +53,15 @@ def _tools(session: nox.Session) -> str:
     return str(Path(session.bin) / exe)
 
 
+def _system_packages(session: nox.Session) -> None:
+    """Install the Debian packages the build and tests need (or say which are missing)."""
+    system = _release_tools("system")
+    try:
+        system.ensure_packages(reporter=Reporter(prefix=session.name))
+    except system.SystemSetupError as error:
+        session.error(str(error))
+
+
 def _matrix(
     session: nox.Session,
     versions: list[str] | None,
@@ -60,6 +69,7 @@ def _matrix(
     dist: bool = False,
     pytest_args: tuple[str, ...] | list[str] = (),
 ) -> None:
+    _system_packages(session)
     python = _tools(session)
     reporter = Reporter(prefix=session.name)
     found = release.find_pythons(reporter)
@@ -110,6 +120,7 @@ def matrix(session: nox.Session) -> None:
 @nox.session(default=False)
 def stubs(session: nox.Session) -> None:
     """Build once and copy the generated orthanc.pyi to dist/."""
+    _system_packages(session)
     python = _tools(session)
     code = release.build_stubs(
         ROOT,
@@ -177,6 +188,7 @@ def unit(session: nox.Session) -> None:
 @nox.session
 def tests(session: nox.Session) -> None:
     """CI entry: unit tests, then build for the default Python (3.11) and run tests/integration."""
+    _system_packages(session)
     python = _tools(session)
     reporter = Reporter(prefix=session.name)
     minor = os.environ.get("ORTHANC_TEST_PYTHON")

@@ -2,13 +2,10 @@
 
 Every cell runs even when an earlier one failed; the table at the end shows
 them all and the return code is non-zero if any failed.
-
-Also runnable from the project root: ``python -m packaging.release --help``.
 """
 
 from __future__ import annotations
 
-import argparse
 import os
 import shutil
 import sys
@@ -121,6 +118,13 @@ def preferred_minor(
         if usable
         else None
     )
+
+
+def second_minor(found: Sequence[FoundPython], first: str) -> str | None:
+    """Another usable Python for CI to test, newest first (3.12 or 3.13 on
+    this kind of machine), so the suite runs on two Python versions."""
+    others = [p.minor for p in found if p.usable and p.minor != first]
+    return max(others, key=lambda m: tuple(int(x) for x in m.split("."))) if others else None
 
 
 def skip_reason(found: Sequence[FoundPython], minor: str) -> str | None:
@@ -316,8 +320,10 @@ def run_ci_tests(
     minor: str | None = None,
     pytest_args: Sequence[str] = (),
 ) -> int:
-    """The CI entry: unit tests, then one build for the preferred Python and
-    its integration tests; ends with one total line over both pytest runs."""
+    """The CI entry: unit tests, then builds for the preferred Python and a
+    second one (ORTHANC_SECOND_TEST_PYTHON, else the newest other found;
+    "none" to skip) with their integration tests; ends with one total line
+    over every pytest run."""
     reporter = reporter or Reporter(prefix="tests")
     root = Path(root)
     dirs = [d for d in UNIT_TEST_DIRS if (root / d).is_dir()]
@@ -331,7 +337,11 @@ def run_ci_tests(
             "error: no usable Python 3.8 to 3.13 found to build the plugin for"
         )
     else:
-        cells = cells_for(found.pythons, ["Release"], detect_platform(), [chosen])
+        minors = [chosen]
+        second = os.environ.get("ORTHANC_SECOND_TEST_PYTHON") or second_minor(found.pythons, chosen)
+        if second and second != "none":
+            minors.append(parse_minor(second))
+        cells = cells_for(found.pythons, ["Release"], detect_platform(), minors)
         outcomes = run_cells(cells, root, tools_python, reporter, True, (), pytest_args)
         code = print_summary(outcomes, read_version(root), reporter)
         results += [o.tests for o in outcomes if o.tests is not None]
@@ -373,72 +383,3 @@ def build_stubs(
     )
     reporter.line(f"wrote {out_dir / 'orthanc.pyi'}")
     return 0
-
-
-def main(argv: Sequence[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(
-        prog="python -m packaging.release", description=__doc__.splitlines()[0]
-    )
-    parser.add_argument(
-        "--python",
-        action="append",
-        dest="versions",
-        metavar="3.X",
-        help="Python minor to build (repeatable; default: every supported one found)",
-    )
-    parser.add_argument(
-        "--build-type",
-        action="append",
-        dest="build_types",
-        metavar="TYPE",
-        help="CMake build type (repeatable; default: Release)",
-    )
-    parser.add_argument("--no-tests", action="store_true", help="build only")
-    parser.add_argument(
-        "--dist",
-        action="store_true",
-        help="assemble dist/<version>/ from the tested builds",
-    )
-    parser.add_argument(
-        "--list", action="store_true", help="only show the Pythons found and the matrix"
-    )
-    parser.add_argument(
-        "--tools-python",
-        default=sys.executable,
-        help="interpreter with libclang and Jinja2 (codegen) and pytest with the test "
-        "dependencies, see packaging/requirements/tools.txt (default: this one)",
-    )
-    args = parser.parse_args(argv)
-    reporter = Reporter()
-    if args.list:
-        found = find_pythons(reporter)
-        try:
-            cells = cells_for(
-                found.pythons,
-                args.build_types or ["Release"],
-                detect_platform(),
-                args.versions,
-            )
-        except MatrixError as exc:
-            reporter.line(f"error: {exc}")
-            return 2
-        reporter.block(
-            "matrix:",
-            [
-                f"{c.name}: {c.python.describe() if c.runnable and c.python else c.skip_reason}"
-                for c in cells
-            ],
-        )
-        return 0
-    return run_matrix(
-        versions=args.versions,
-        build_types=args.build_types or ["Release"],
-        tools_python=args.tools_python,
-        reporter=reporter,
-        test=not args.no_tests,
-        dist=args.dist,
-    )
-
-
-if __name__ == "__main__":
-    sys.exit(main())

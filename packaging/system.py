@@ -1,0 +1,72 @@
+"""System packages the build and the tests need (Debian), installed on demand.
+
+The README's commands must work on a fresh machine: when a package is
+missing and we run as root with apt-get, it is installed; otherwise the
+run stops with one line saying what to install.
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+import subprocess
+from typing import Callable, Sequence
+
+from .report import Reporter
+
+# Orthanc itself, its plugin SDK header, and the DICOM tools the tests use.
+BUILD_AND_TEST_PACKAGES = ("orthanc", "orthanc-dev", "cmake", "g++", "dcmtk", "ccache")
+
+Runner = Callable[[Sequence[str]], "subprocess.CompletedProcess[str]"]
+
+
+def _run(command: Sequence[str]) -> "subprocess.CompletedProcess[str]":
+    return subprocess.run(list(command), capture_output=True, text=True, check=False)
+
+
+def missing_packages(packages: Sequence[str], run: Runner = _run) -> list[str]:
+    """The Debian packages of `packages` that dpkg does not list as installed."""
+    missing = []
+    for package in packages:
+        result = run(["dpkg-query", "-W", "-f=${Status}", package])
+        if result.returncode != 0 or "install ok installed" not in result.stdout:
+            missing.append(package)
+    return missing
+
+
+def install_command(packages: Sequence[str]) -> str:
+    return "apt-get update && apt-get install -y " + " ".join(packages)
+
+
+class SystemSetupError(RuntimeError):
+    """What is missing and how to provide it, in one line."""
+
+
+def ensure_packages(
+    packages: Sequence[str] = BUILD_AND_TEST_PACKAGES,
+    reporter: Reporter | None = None,
+    run: Runner = _run,
+    is_root: bool | None = None,
+    has_apt: bool | None = None,
+) -> None:
+    """Install the missing Debian packages when possible, else raise SystemSetupError."""
+    if shutil.which("dpkg-query") is None and has_apt is None:
+        return  # not a Debian system: the build reports what it lacks by itself
+    missing = missing_packages(packages, run)
+    if not missing:
+        return
+    is_root = (os.geteuid() == 0) if is_root is None else is_root
+    has_apt = (shutil.which("apt-get") is not None) if has_apt is None else has_apt
+    if not (is_root and has_apt):
+        raise SystemSetupError(
+            f"missing Debian packages: {' '.join(missing)}; install them as root: {install_command(missing)}"
+        )
+    if reporter is not None:
+        reporter.line(f"installing Debian packages: {' '.join(missing)}")
+    env_prefix = ["env", "DEBIAN_FRONTEND=noninteractive"]
+    for command in (["apt-get", "update", "-qq"], ["apt-get", "install", "-y", "-qq", *missing]):
+        result = run([*env_prefix, *command])
+        if result.returncode != 0:
+            raise SystemSetupError(
+                f"'{' '.join(command)}' failed ({result.stderr.strip()[-300:]}); run {install_command(missing)} by hand"
+            )
