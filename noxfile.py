@@ -39,6 +39,7 @@ def _release_tools(module: str) -> types.ModuleType:
 release = _release_tools("release")
 SUPPORTED_MINORS: tuple[str, ...] = _release_tools("discovery").SUPPORTED_MINORS
 Reporter = _release_tools("report").Reporter
+windows = _release_tools("windows")
 
 nox.options.sessions = ["lint", "unit", "tests"]
 nox.options.reuse_venv = "yes"  # the venvs only hold pinned tools
@@ -109,6 +110,25 @@ def _register_per_python_sessions() -> None:
 
 
 _register_per_python_sessions()
+
+
+def _register_windows_sessions() -> None:
+    for minor in SUPPORTED_MINORS:
+
+        def build_windows(session: nox.Session, minor: str = minor) -> None:
+            python = _tools(session)
+            reporter = Reporter(prefix=session.name)
+            if windows.run_session(ROOT, minor, python, session.posargs, reporter):
+                session.error(f"{session.name} failed (see above)")
+
+        build_windows.__doc__ = (
+            f"Windows DLL for Python {minor} into dist/: MinGW cross build + Wine smoke test "
+            "on Linux, MSVC on Windows (-- --config Debug | --python PATH | --no-test)."
+        )
+        nox.session(name=f"windows-{minor}", default=False)(build_windows)
+
+
+_register_windows_sessions()
 
 
 @nox.session(default=False)

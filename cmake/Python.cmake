@@ -1,4 +1,12 @@
-# The Python to embed, found by CMake's FindPython3 (Interpreter + Development.Embed).
+# The Python to embed, found by CMake's FindPython3 (Interpreter + Development.Embed),
+# or on Windows from PYTHON_WINDOWS_ROOT (cmake/PythonWindows.cmake).
+if(WIN32)
+  include("${CMAKE_CURRENT_LIST_DIR}/PythonWindows.cmake")
+  if(TARGET Python3::Python)
+    return()
+  endif()
+endif()
+
 set(_python_request "")
 if(PYTHON_VERSION)
   if(NOT PYTHON_VERSION MATCHES "^3\\.[0-9]+$")

@@ -64,8 +64,12 @@ if(PYTHON_WINDOWS_ROOT)
     set(_name "python${Python3_VERSION_MAJOR}${Python3_VERSION_MINOR}")
   endif()
   # MSVC names import libraries *.lib; MinGW also reads those, and its own lib*.a.
-  find_file(_release_lib NAMES "${_name}.lib" "lib${_name}.a" "lib${_name}.dll.a"
-    PATHS "${_root}/libs" NO_DEFAULT_PATH NO_CMAKE_FIND_ROOT_PATH NO_CACHE)
+  set(_release_lib "")
+  foreach(_candidate "${_name}.lib" "lib${_name}.a" "lib${_name}.dll.a")
+    if(NOT _release_lib AND EXISTS "${_root}/libs/${_candidate}")
+      set(_release_lib "${_root}/libs/${_candidate}")
+    endif()
+  endforeach()
   if(NOT _release_lib)
     message(FATAL_ERROR "No ${_name}.lib in ${_root}/libs (set PYTHON_LIBRARY_NAME if it is named otherwise)")
   endif()
@@ -86,15 +90,15 @@ if(PYTHON_WINDOWS_ROOT)
         "PYTHON_WINDOWS_USE_RELEASE_LIBS=OFF needs ${_debug_lib} (the installer's \"Download debug "
         "binaries\" option); or keep it ON to link the release Python in Debug builds.")
     endif()
+    # RELEASE first: configurations without their own entry (RelWithDebInfo,
+    # MinSizeRel) fall back to the first one listed.
     set_target_properties(Python3::Python PROPERTIES
-      IMPORTED_CONFIGURATIONS "DEBUG;RELEASE"
-      IMPORTED_IMPLIB_DEBUG "${_debug_lib}"
-      IMPORTED_LOCATION_DEBUG "${_root}/${_name}_d.dll"
+      IMPORTED_CONFIGURATIONS "RELEASE;DEBUG"
       IMPORTED_IMPLIB_RELEASE "${_release_lib}"
       IMPORTED_LOCATION_RELEASE "${_root}/${_name}.dll"
-      MAP_IMPORTED_CONFIG_MINSIZEREL RELEASE
-      MAP_IMPORTED_CONFIG_RELWITHDEBINFO RELEASE)
-    set(Python3_LIBRARIES "$<IF:$<CONFIG:Debug>,${_debug_lib},${_release_lib}>")
+      IMPORTED_IMPLIB_DEBUG "${_debug_lib}"
+      IMPORTED_LOCATION_DEBUG "${_root}/${_name}_d.dll")
+    set(Python3_LIBRARIES optimized "${_release_lib}" debug "${_debug_lib}")
   endif()
 
   # PC/pyconfig.h defines MS_WIN64 (64-bit sizes, Py_ssize_t) only for MSVC;

@@ -25,10 +25,12 @@ namespace
 {
 PyThreadState* mainThreadState_ = nullptr;
 
+#ifndef _WIN32
 std::string PythonVersion()
 {
   return std::to_string(PY_MAJOR_VERSION) + "." + std::to_string(PY_MINOR_VERSION);
 }
+#endif
 
 bool FileExists(const std::string& path)
 {

@@ -15,6 +15,6 @@
 #include <Python.h>
 
 #if defined(ORTHANC_PYTHON_RESTORE_DEBUG)
-#  define _DEBUG
+#  define _DEBUG 1
 #  undef ORTHANC_PYTHON_RESTORE_DEBUG
 #endif
