@@ -132,6 +132,15 @@ _register_windows_sessions()
 
 
 @nox.session(default=False)
+def docker(session: nox.Session) -> None:
+    """Build the Docker image and its pydicom example, report size and script-layer rebuild time, test them with real containers (-- pytest args)."""
+    python = _tools(session)
+    docker_tools = _release_tools("docker")
+    if docker_tools.run_docker(ROOT, python, Reporter(prefix=session.name), session.posargs):
+        session.error("docker failed (see the summary above)")
+
+
+@nox.session(default=False)
 def matrix(session: nox.Session) -> None:
     """Build and test the plugin for every Python 3.8-3.13 found (-- 3.X ... to choose)."""
     _matrix(session, list(session.posargs) or None, test=True)

@@ -25,7 +25,7 @@ starts with ``orthanc-python: error:`` and exit code 78 (EX_CONFIG).
 Arguments starting with ``-`` go to Orthanc (``--verbose``); a first
 argument that is a command on PATH (``bash``) is run instead of Orthanc.
 
-Runs with the Python of the image, and with any Python >= 3.8 for tests.
+Runs with the Python of the image, and with any Python >= 3.9 for tests.
 """
 
 from __future__ import annotations
@@ -35,8 +35,9 @@ import os
 import re
 import shutil
 import sys
+from collections.abc import Mapping, Sequence
 from pathlib import Path
-from typing import Any, Dict, Mapping, Sequence
+from typing import Any
 
 CONFIG_DIR = "/etc/orthanc"
 SCRIPTS_DIR = "/scripts"
@@ -56,6 +57,7 @@ DEFAULTS: dict[str, Any] = {
     "IndexDirectory": "/var/lib/orthanc/db",
     "RemoteAccessAllowed": True,
     "Plugins": [PLUGIN_DIR],
+    "HttpsCACertificates": "/etc/ssl/certs/ca-certificates.crt",
 }
 
 # Options holding paths.  Orthanc reads relative ones from the folder of the
@@ -66,7 +68,7 @@ PATH_OPTIONS: tuple[tuple[str, ...], ...] = (
     ("StorageDirectory",), ("IndexDirectory",), ("PythonScript",), ("Python", "Path"))
 PATH_LIST_OPTIONS: tuple[str, ...] = ("Plugins", "LuaScripts")
 
-Config = Dict[str, Any]
+Config = dict[str, Any]
 
 
 class ConfigError(Exception):
@@ -183,10 +185,10 @@ def env_layers(environ: Mapping[str, str]) -> list[tuple[str, Config]]:
     shallower names first, so ORTHANC__PYTHON__X refines ORTHANC__PYTHON."""
     layers: list[tuple[str, Config]] = []
     if environ.get(ENV_JSON, "").strip():
-        value = parse_env_value(ENV_JSON, environ[ENV_JSON])
-        if not isinstance(value, dict):
+        whole = parse_env_value(ENV_JSON, environ[ENV_JSON])
+        if not isinstance(whole, dict):
             raise ConfigError(f"{ENV_JSON} must be a JSON object")
-        layers.append((ENV_JSON, value))
+        layers.append((ENV_JSON, whole))
     names = [n for n in environ if n.startswith(ENV_PREFIX)]
     for name in sorted(names, key=lambda n: (n.count("__"), n)):
         keys = env_option_path(name)
@@ -219,7 +221,8 @@ def absolute_paths(config: Config, folder: Path) -> Config:
     for keys in PATH_OPTIONS:
         parent = config
         for key in keys[:-1]:
-            parent = parent.get(key) if isinstance(parent.get(key), dict) else {}
+            child = parent.get(key)
+            parent = child if isinstance(child, dict) else {}
         value = parent.get(keys[-1])
         if isinstance(value, str) and value and not os.path.isabs(value):
             parent[keys[-1]] = str(folder / value)

@@ -16,7 +16,8 @@ import ssl
 import sys
 import urllib.error
 import urllib.request
-from typing import Any, Mapping
+from collections.abc import Mapping
+from typing import Any
 
 GENERATED = "/tmp/orthanc-python/orthanc.json"
 TIMEOUT = 4.0

@@ -19,6 +19,8 @@ change of the script layer) and runs pytest on ``tests/docker``.
 from __future__ import annotations
 
 import contextlib
+import copy
+import dataclasses
 import functools
 import hashlib
 import html
@@ -186,35 +188,50 @@ def context_files(root: Path, ignore_text: str | None = None) -> list[str]:
     return sorted(files)
 
 
+@dataclass(frozen=True)
+class ContextEntry:
+    info: tarfile.TarInfo
+    data: bytes | None  # the content of a regular file
+
+
+def snapshot_context(root: Path, files: Sequence[str]) -> tuple[ContextEntry, ...]:
+    """The build context read once, in memory (a few hundred KiB).
+
+    The builds that must see the same sources (the image, then the
+    script-layer probe) take the same snapshot, even while others edit the
+    tree. Modes and times come from the files; owners are root, as
+    `docker build .` sends them, so the same files hit the same build cache.
+    """
+    entries = []
+    with tarfile.open(fileobj=io.BytesIO(), mode="w") as scratch:
+        for name in files:
+            info = scratch.gettarinfo(str(root / name), arcname=name)
+            info.uid = info.gid = 0
+            info.mtime = int(info.mtime)
+            info.uname = info.gname = ""
+            data = (root / name).read_bytes() if info.isfile() else None
+            entries.append(ContextEntry(info, data))
+    return tuple(entries)
+
+
 def write_context_tar(
-    root: Path,
-    files: Sequence[str],
+    snapshot: Sequence[ContextEntry],
     target: BinaryIO,
     changes: Mapping[str, bytes] | None = None,
 ) -> None:
-    """The build context as a tar, with `changes` replacing file contents.
-
-    Modes and times come from the files; owners are root, as `docker build .`
-    sends them, so the same files hit the same build cache.
-    """
+    """The build context as a tar, with `changes` replacing file contents."""
     changes = changes or {}
     # Plain ustar/GNU headers: the docker CLI only recognizes stdin as an
     # archive (not a Dockerfile) when its first header is a file's.
     with tarfile.open(fileobj=target, mode="w", format=tarfile.GNU_FORMAT) as tar:
-        for name in files:
-            info = tar.gettarinfo(str(root / name), arcname=name)
-            info.uid = info.gid = 0
-            info.mtime = int(info.mtime)
-            info.uname = info.gname = ""
-            if name in changes:
-                data = changes[name]
+        for entry in snapshot:
+            info = copy.copy(entry.info)
+            data = changes.get(info.name, entry.data)
+            if data is None:
+                tar.addfile(info)
+            else:
                 info.size = len(data)
                 tar.addfile(info, io.BytesIO(data))
-            elif info.isfile():
-                with open(root / name, "rb") as handle:
-                    tar.addfile(info, handle)
-            else:
-                tar.addfile(info)
 
 
 # --------------------------------------------------------------------------
@@ -645,12 +662,15 @@ class BuildSpec:
     build_args: Mapping[str, str] = field(default_factory=dict)
     extra_tags: tuple[str, ...] = ()
     ignore_file: str | None = None  # .dockerignore rules, relative to the context
+    snapshot: tuple[ContextEntry, ...] = ()  # filled by with_snapshot()
 
-    def files(self) -> list[str]:
+    def with_snapshot(self) -> BuildSpec:
+        """This spec with its context read now (see snapshot_context)."""
         ignore = (
             (self.context / self.ignore_file).read_text() if self.ignore_file else None
         )
-        return context_files(self.context, ignore)
+        files = context_files(self.context, ignore)
+        return dataclasses.replace(self, snapshot=snapshot_context(self.context, files))
 
     def command(self) -> list[str]:
         # The context comes on stdin as a tar (see write_context_tar);
@@ -676,7 +696,9 @@ def build_image(
     reporter.line(f"docker build {spec.tag} (log {log_path})")
     start = time.monotonic()
     with tempfile.TemporaryFile() as context, open(log_path, "w") as log:
-        write_context_tar(spec.context, spec.files(), context, changes)
+        write_context_tar(
+            spec.snapshot or spec.with_snapshot().snapshot, context, changes
+        )
         context.seek(0)
         code = subprocess.run(
             [docker.executable, *spec.command()],
@@ -700,21 +722,17 @@ def timed_script_rebuild(
 ) -> float:
     """Seconds to rebuild `spec` after a change of `script` only.
 
-    The change is made in the context sent, not in the tree (others work
-    there); the build cache serves every earlier layer from the last build.
-    The probe image is removed afterwards.
+    The change is made in the snapshot of the context that `spec` was built
+    from, not in the tree (others work there): the build cache must serve
+    every earlier layer from that build. The probe image is removed afterwards.
     """
+    if not spec.snapshot:
+        spec = spec.with_snapshot()
     probe_tag = spec.tag.split(":", 1)[0] + ":script-rebuild-probe"
-    probe = BuildSpec(
-        spec.context,
-        spec.dockerfile,
-        probe_tag,
-        spec.build_args,
-        ignore_file=spec.ignore_file,
-    )
-    changed = (
-        spec.context / script
-    ).read_bytes() + f"\n# rebuild probe {time.time()}\n".encode()
+    probe = dataclasses.replace(spec, tag=probe_tag, extra_tags=())
+    original = next(e.data for e in spec.snapshot if e.info.name == script)
+    assert original is not None, f"{script} is not a file of the context"
+    changed = original + f"\n# rebuild probe {time.time()}\n".encode()
     try:
         return build_image(docker, probe, log_path, reporter, {script: changed})
     finally:
@@ -740,9 +758,11 @@ class Measurements:
             f"image                 {self.tag}",
             f"image size            {size} (limit {MAX_IMAGE_BYTES / 1e6:.0f} MB)",
             f"build                 {format_duration(self.build_seconds)}",
-            (f"script-layer rebuild  {format_duration(self.rebuild_seconds)} image, "
-             f"{format_duration(self.example_rebuild_seconds)} derived pydicom example "
-             f"(limit {MAX_SCRIPT_REBUILD_SECONDS:.0f}s)"),
+            (
+                f"script-layer rebuild  {format_duration(self.rebuild_seconds)} image, "
+                f"{format_duration(self.example_rebuild_seconds)} derived pydicom example "
+                f"(limit {MAX_SCRIPT_REBUILD_SECONDS:.0f}s)"
+            ),
         ]
 
 
@@ -805,7 +825,7 @@ def run_docker(
                 args,
                 extra_tags=(f"{IMAGE_REPOSITORY}:latest",),
                 ignore_file=DOCKERIGNORE.as_posix(),
-            )
+            ).with_snapshot()
             m.build_seconds = build_image(
                 docker, spec, work / "build-image.log", reporter
             )
@@ -818,7 +838,7 @@ def run_docker(
                 "Dockerfile",
                 example_tag,
                 {"PIP_INDEX_URL": f"{url}/simple/", "ORTHANC_PYTHON_IMAGE": m.tag},
-            )
+            ).with_snapshot()
             build_image(docker, example, work / "build-example.log", reporter)
             m.rebuild_seconds = timed_script_rebuild(
                 docker, spec, SCRIPT_LAYER_FILE, work / "rebuild-image.log", reporter
