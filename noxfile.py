@@ -161,6 +161,15 @@ def stubs(session: nox.Session) -> None:
         session.error("stubs failed")
 
 
+@nox.session(default=False)
+def wheels(session: nox.Session) -> None:
+    """Wheels (pyproject.toml) for every pyenv Python 3.8-3.13 and a portable one for the system Python: auditwheel-checked, run in Orthanc from fresh venvs (-- 3.X ... to choose)."""
+    python = _tools(session)
+    session.install("-r", str(ROOT / "tests" / "wheels" / "requirements.txt"))
+    if _release_tools("wheels").build_all(ROOT, list(session.posargs) or None, python):
+        session.error("wheels failed (see above)")
+
+
 @nox.session(name="release", default=False)
 def release_session(session: nox.Session) -> None:
     """Build and test every Python found, then assemble dist/<version>/ (SHA256SUMS, manifest.json)."""

@@ -310,7 +310,7 @@ def run_matrix(
     return code
 
 
-UNIT_TEST_DIRS = ("tests/packaging", "tests/codegen")
+UNIT_TEST_DIRS = ("tests/packaging", "tests/codegen", "tests/macos")
 
 
 def run_ci_tests(

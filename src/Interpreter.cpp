@@ -98,18 +98,27 @@ void MakePythonSymbolsGlobal(const std::string& libraryPath)
 
 // A real interpreter of the same Python, for sys.executable: Python derives
 // its prefix (the standard library) from it, and multiprocessing's "spawn"
-// runs it.  Next to the library first (relocatable installs), then the
-// interpreter the plugin was built with.
+// runs it.  Next to the library first (relocatable installs: <prefix>/lib,
+// or a Debian-style multiarch <prefix>/lib/<triplet>), then the interpreter
+// the plugin was built with.
 std::string FindInterpreter(const std::string& libraryPath)
 {
-#ifdef _WIN32
-  const std::string nextToLibrary = Directory(libraryPath) + "\\python.exe";
-#else
-  const std::string nextToLibrary = Directory(Directory(libraryPath)) + "/bin/python" + PythonVersion();
-#endif
-  if (!libraryPath.empty() && FileExists(nextToLibrary))
+  if (!libraryPath.empty())
   {
-    return nextToLibrary;
+    const std::string libraryDir = Directory(libraryPath);
+#ifdef _WIN32
+    const std::string candidates[] = {libraryDir + "\\python.exe"};
+#else
+    const std::string name = "/bin/python" + PythonVersion();
+    const std::string candidates[] = {Directory(libraryDir) + name, Directory(Directory(libraryDir)) + name};
+#endif
+    for (const std::string& candidate : candidates)
+    {
+      if (FileExists(candidate))
+      {
+        return candidate;
+      }
+    }
   }
 #ifdef ORTHANC_PYTHON_BUILD_INTERPRETER
   if (FileExists(ORTHANC_PYTHON_BUILD_INTERPRETER))

@@ -1,0 +1,7 @@
+"""``python -m orthanc_python``: the same as ``orthanc-python-plugin``."""
+
+import sys
+
+from ._cli import main
+
+sys.exit(main())
