@@ -1,16 +1,14 @@
 """Build, test and release sessions for the Orthanc Python plugin.
 
-Thin wiring only: the logic lives in packaging/ (see packaging/release.py).
+Thin wiring only: the logic lives in packaging/orthanc_packaging/ (see
+release.py there).
 `nox -l` lists the sessions; plain `nox` runs lint, unit and tests.
 """
 
 from __future__ import annotations
 
-import importlib
-import importlib.util
 import os
 import sys
-import types
 from pathlib import Path
 
 import nox
@@ -18,28 +16,16 @@ import nox
 ROOT = Path(__file__).resolve().parent
 REQUIREMENTS = ROOT / "packaging" / "requirements"
 
+# The release library is packaging/orthanc_packaging (packaging/ itself is not
+# a package, so PyPA's `packaging`, which nox imports, is never shadowed).
+sys.path.insert(0, str(ROOT / "packaging"))
 
-def _release_tools(module: str) -> types.ModuleType:
-    # packaging/ has the name of the PyPA library that nox itself imports, so
-    # it is loaded under another name.
-    name = "orthanc_packaging"
-    if name not in sys.modules:
-        spec = importlib.util.spec_from_file_location(
-            name,
-            ROOT / "packaging" / "__init__.py",
-            submodule_search_locations=[str(ROOT / "packaging")],
-        )
-        assert spec is not None and spec.loader is not None
-        package = importlib.util.module_from_spec(spec)
-        sys.modules[name] = package
-        spec.loader.exec_module(package)
-    return importlib.import_module(f"{name}.{module}")
+from orthanc_packaging import discovery, release, report, system, windows
+from orthanc_packaging import docker as docker_tools
+from orthanc_packaging import wheels as wheel_tools
 
-
-release = _release_tools("release")
-SUPPORTED_MINORS: tuple[str, ...] = _release_tools("discovery").SUPPORTED_MINORS
-Reporter = _release_tools("report").Reporter
-windows = _release_tools("windows")
+SUPPORTED_MINORS: tuple[str, ...] = discovery.SUPPORTED_MINORS
+Reporter = report.Reporter
 
 nox.options.sessions = ["lint", "unit", "tests"]
 nox.options.reuse_venv = "yes"  # the venvs only hold pinned tools
@@ -56,7 +42,6 @@ def _tools(session: nox.Session) -> str:
 
 def _system_packages(session: nox.Session) -> None:
     """Install the Debian packages the build and tests need (or say which are missing)."""
-    system = _release_tools("system")
     try:
         system.ensure_packages(reporter=Reporter(prefix=session.name))
     except system.SystemSetupError as error:
@@ -135,7 +120,6 @@ _register_windows_sessions()
 def docker(session: nox.Session) -> None:
     """Build the Docker image and its pydicom example, report size and script-layer rebuild time, test them with real containers (-- pytest args)."""
     python = _tools(session)
-    docker_tools = _release_tools("docker")
     if docker_tools.run_docker(ROOT, python, Reporter(prefix=session.name), session.posargs):
         session.error("docker failed (see the summary above)")
 
@@ -166,7 +150,7 @@ def wheels(session: nox.Session) -> None:
     """Wheels (pyproject.toml) for every pyenv Python 3.8-3.13 and a portable one for the system Python: auditwheel-checked, run in Orthanc from fresh venvs (-- 3.X ... to choose)."""
     python = _tools(session)
     session.install("-r", str(ROOT / "tests" / "wheels" / "requirements.txt"))
-    if _release_tools("wheels").build_all(ROOT, list(session.posargs) or None, python):
+    if wheel_tools.build_all(ROOT, list(session.posargs) or None, python):
         session.error("wheels failed (see above)")
 
 
@@ -178,7 +162,7 @@ def release_session(session: nox.Session) -> None:
 
 @nox.session
 def lint(session: nox.Session) -> None:
-    """ruff on packaging/, codegen/, tests/ and noxfile.py; mypy on packaging/."""
+    """ruff on packaging/, codegen/, tests/ and noxfile.py; mypy on packaging/orthanc_packaging/."""
     session.install("-r", str(REQUIREMENTS / "lint.txt"))
     # The release tools keep ruff's default rules and the syntax of the
     # oldest Python they build for.
@@ -208,7 +192,7 @@ def lint(session: nox.Session) -> None:
             "tests/scripts",
             *others,
         )
-    session.run("mypy", "--python-version", "3.10", "packaging")
+    session.run("mypy", "--python-version", "3.10", "packaging/orthanc_packaging")
 
 
 def _text(path: Path) -> str:

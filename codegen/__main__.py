@@ -10,12 +10,12 @@ from __future__ import annotations
 import argparse
 import sys
 from pathlib import Path
-from typing import List, Optional
+from typing import Dict, List, Optional
 
 from . import generate
 from .cache import Cache, cache_key, default_cache_dir
 from .errors import CodegenError
-from .render import OUTPUT_FILES, write_outputs
+from .render import OUTPUT_FILES, STUB_PACKAGE_FILE, write_outputs
 
 EXIT_ERROR = 2
 
@@ -30,6 +30,10 @@ def _arguments(argv: Optional[List[str]]) -> argparse.Namespace:
         "$XDG_CACHE_HOME/orthanc-python-codegen or ~/.cache/orthanc-python-codegen)",
     )
     parser.add_argument("--no-cache", action="store_true", help="neither read nor write the cache")
+    parser.add_argument(
+        "--stubs-dir", type=Path, default=None,
+        help="also write orthanc.pyi as <DIR>/orthanc-stubs/__init__.pyi (the orthanc-stubs package, stubs/)",
+    )
     return parser.parse_args(argv)
 
 
@@ -43,6 +47,11 @@ def _read_header(path: Path) -> bytes:
         ) from None
 
 
+def _write_stubs(outputs: Dict[str, bytes], stubs_dir: Optional[Path]) -> None:
+    if stubs_dir is not None:
+        write_outputs({STUB_PACKAGE_FILE: outputs["orthanc.pyi"]}, stubs_dir)
+
+
 def run(argv: Optional[List[str]] = None) -> int:
     options = _arguments(argv)
     header_bytes = _read_header(options.header)
@@ -53,12 +62,14 @@ def run(argv: Optional[List[str]] = None) -> int:
         outputs = cache.load(key)
         if outputs is not None:
             changed = write_outputs(outputs, options.output_dir)
+            _write_stubs(outputs, options.stubs_dir)
             print(f"codegen: cache hit {key[:12]} ({cache.entry(key)}, "
                   f"{len(changed)} file(s) updated in {options.output_dir})")
             return 0
 
     plan, outputs = generate(options.header)
     changed = write_outputs(outputs, options.output_dir)
+    _write_stubs(outputs, options.stubs_dir)
     if cache is not None:
         try:
             cache.store(key, outputs)

@@ -17,6 +17,9 @@ ARG_UNSIGNED = "unsigned"  # uint16/32/64       <- int, via generated::ConvertUn
 ARG_SIGNED = "signed"  # other signed integers  <- int, via generated::ConvertSigned<T> ("O&")
 ARG_ENUM = "enum"  # enum                       <- int ("i")
 ARG_HANDLE = "handle"  # pointer to handle      <- wrapper object ("O" + HandleOf)
+ARG_STRING_MAP = "string_map"  # count + keys + values <- mapping str -> str (StringMapArg, "O&")
+ARG_IMAGE_BUFFER = "image_buffer"  # const void* pixels whose size follows from format, width, height
+#                                   and pitch (the four previous arguments) <- bytes-like (BufferArg + CheckImageBuffer)
 
 # Result.kind: how the SDK result becomes the Python result.
 RESULT_VOID = "void"  # None
@@ -32,6 +35,7 @@ RESULT_HANDLE = "handle"  # new owned wrapper object
 
 # Coverage statuses that are not a plain Python name.
 STATUS_NOT_WRAPPED = "not wrapped"
+STATUS_INTERNAL = "used by the wrappers"
 
 
 @dataclass
@@ -51,6 +55,8 @@ class Arg:
     size_type: str = ""  # ARG_BUFFER: C type of the size parameter
     handle_class: str = ""  # ARG_HANDLE: Python class
     consumed: bool = False  # ARG_HANDLE: the SDK takes ownership; the wrapper is invalidated after the call
+    # ARG_IMAGE_BUFFER: the locals of the format, width, height and pitch arguments.
+    image_locals: List[str] = field(default_factory=list)
 
 
 @dataclass
@@ -97,17 +103,28 @@ class Wrapper:
 
 @dataclass
 class HandwrittenMethod:
+    """A method written by hand in src/ (codegen/handwritten.py)."""
+
     name: str
-    symbol: str
+    symbol: str  # C++ function at global scope
     docstring: str
-    sdk_name: str = ""  # the SDK function it replaces, if any
+    signature: str = "(self) -> Any"  # for orthanc.pyi, with self: "(self, index: int) -> int"
+    text_signature: str = "($self, /)"  # for inspect.signature()
+    keywords: bool = False  # METH_VARARGS | METH_KEYWORDS
+    sdk_names: List[str] = field(default_factory=list)  # SDK functions it makes reachable
 
 
 @dataclass
 class HandwrittenFunction:
+    """A module function written by hand in src/ (codegen/handwritten.py)."""
+
     py_name: str
     sdk_names: List[str]
     docstring: str
+    symbol: str = ""
+    signature: str = "(*args: Any, **kwargs: Any) -> Any"  # for orthanc.pyi
+    text_signature: str = ""  # for inspect.signature()
+    keywords: bool = False
 
 
 @dataclass
@@ -138,9 +155,12 @@ class EnumClass:
 @dataclass
 class CoverageEntry:
     sdk_name: str
-    status: str  # "orthanc.X", "orthanc.C.M", "destructor of orthanc.C", "hand-written: orthanc.X", "not wrapped"
+    # "orthanc.X", "orthanc.C.M", "destructor of orthanc.C", "hand-written: orthanc.X",
+    # "used by the wrappers" (reason says how) or "not wrapped" (reason says why).
+    status: str
     reason: str = ""
     line: int = 0
+    entry_point: bool = False  # declared for the plugin to implement (OrthancPluginGetName): not a service
 
     @property
     def wrapped(self) -> bool:
@@ -157,6 +177,7 @@ class Plan:
     enums: List[EnumClass]
     handwritten_functions: List[HandwrittenFunction]
     coverage: List[CoverageEntry]
+    stub_types: str = ""  # Python code for orthanc.pyi: the types the hand-written signatures use
 
     @property
     def wrapped_count(self) -> int:
@@ -171,6 +192,19 @@ class Plan:
         return 100.0 * self.wrapped_count / self.total_count if self.coverage else 0.0
 
     @property
+    def entry_points(self) -> List[str]:
+        return [entry.sdk_name for entry in self.coverage if entry.entry_point]
+
+    @property
+    def services_count(self) -> int:
+        """The SDK functions that a plugin can call (the entry points excluded)."""
+        return self.total_count - len(self.entry_points)
+
+    @property
+    def services_percent(self) -> float:
+        return 100.0 * self.wrapped_count / self.services_count if self.services_count else 0.0
+
+    @property
     def generated_count(self) -> int:
         return len(self.functions) + sum(len(c.methods) for c in self.classes)
 
@@ -182,5 +216,7 @@ class Plan:
             "wrapped": self.wrapped_count,
             "total": self.total_count,
             "percent": round(self.wrapped_percent, 1),
+            "services": self.services_count,
+            "services_percent": round(self.services_percent, 1),
             "functions": [asdict(entry) for entry in self.coverage],
         }

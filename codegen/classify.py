@@ -7,15 +7,16 @@ SDK function of the header.
 
 from __future__ import annotations
 
+import ast
 import keyword
 import re
-from typing import Dict, List, Optional, Sequence, Set, Tuple
+from typing import Dict, Iterable, List, Optional, Sequence, Set, Tuple
 
 from . import bindings as b
 from . import model as m
-from .docstrings import describe
+from . import handwritten as hw
+from .docstrings import describe, describe_handwritten
 from .doxygen import clean_inline
-from .handwritten import HANDWRITTEN_FUNCTIONS, HANDWRITTEN_METHODS
 from .naming import (
     is_internal_sentinel,
     python_class_name,
@@ -57,6 +58,32 @@ class NotMappable(Exception):
     """The reason why a function cannot be wrapped automatically."""
 
 
+def text_signature(signature: str, first: str, keywords: bool) -> str:
+    """The __text_signature__ of a typed Python signature: names and defaults only.
+
+    text_signature("(index: int, x: str = None) -> int", "$self", False) == "($self, index, x=None, /)"
+    """
+    tree = ast.parse(f"def f{signature}: ...")
+    node = tree.body[0]
+    assert isinstance(node, ast.FunctionDef)
+    arguments = node.args
+    names = [a.arg for a in arguments.args]
+    defaults: List[Optional[ast.expr]] = [None] * (len(names) - len(arguments.defaults))
+    defaults += list(arguments.defaults)
+    parts = [first]
+    for name, default in zip(names, defaults):
+        parts.append(name if default is None else f"{name}={ast.literal_eval(default)!r}")
+    if not keywords:
+        parts.append("/")
+    return "({})".format(", ".join(parts))
+
+
+def _method_signature(signature: str) -> str:
+    """"(index: int) -> int" -> "(self, index: int) -> int"."""
+    assert signature.startswith("(")
+    return "(self)" + signature[2:] if signature.startswith("()") else "(self, " + signature[1:]
+
+
 def _describe_param(param: m.Param) -> str:
     return f"`{param.name}` ({param.type.spelling})"
 
@@ -91,12 +118,24 @@ class _Classifier:
     def __init__(
         self,
         module: m.Module,
-        handwritten_functions: Dict[str, str],
-        handwritten_methods: Dict[str, List[Tuple[str, str, str]]],
+        handwritten_functions: Iterable[hw.Handwritten],
+        handwritten_methods: Dict[str, List[hw.Handwritten]],
+        internal: Dict[str, str],
     ) -> None:
         self.module = module
-        self.handwritten_functions = handwritten_functions
+        self.handwritten_functions = list(handwritten_functions)
         self.handwritten_methods = handwritten_methods
+        self.internal = internal
+        self.known = {f.name: f for f in module.functions}
+        # SDK function -> the first Python name that reaches it.
+        self.handwritten_sdk: Dict[str, str] = {}
+        for function in self.handwritten_functions:
+            for sdk in function.sdk:
+                self.handwritten_sdk.setdefault(sdk, function.name)
+        for cls_name, methods in handwritten_methods.items():
+            for method in methods:
+                for sdk in method.sdk:
+                    self.handwritten_sdk.setdefault(sdk, f"{cls_name}.{method.name}")
         self.enum_names = {e.name for e in module.enums}
         # Handle C type -> Python class.
         self.handle_classes = {h.name: python_class_name(h.name) for h in module.classes}
@@ -117,15 +156,27 @@ class _Classifier:
         by_name = {c.name: c for c in classes}
         for class_name, methods in self.handwritten_methods.items():
             if class_name not in by_name:
-                raise ValueError("handwritten.HANDWRITTEN_METHODS names an unknown class: " + class_name)
-            for name, symbol, doc in methods:
-                by_name[class_name].handwritten.append(b.HandwrittenMethod(name=name, symbol=symbol, docstring=doc))
+                continue  # a handle type that this SDK header does not have
+            for method in methods:
+                signature = _method_signature(method.signature)
+                by_name[class_name].handwritten.append(
+                    b.HandwrittenMethod(
+                        name=method.name,
+                        symbol=method.symbol,
+                        docstring=self._handwritten_doc(method),
+                        signature=signature,
+                        text_signature=text_signature(method.signature, "$self", method.keywords),
+                        keywords=method.keywords,
+                        sdk_names=[sdk for sdk in method.sdk if sdk in self.known],
+                    )
+                )
 
         functions: List[b.Wrapper] = []
         coverage: List[b.CoverageEntry] = []
         for function in self.module.functions:
             status, reason, wrapper = self._classify(function, by_name)
-            coverage.append(b.CoverageEntry(function.name, status, reason, function.line))
+            coverage.append(b.CoverageEntry(function.name, status, reason, function.line,
+                                            entry_point=not function.is_inline))
             if wrapper is None:
                 continue
             if wrapper.class_name:
@@ -142,6 +193,7 @@ class _Classifier:
             enums=self._enums(),
             handwritten_functions=self._handwritten_functions(),
             coverage=coverage,
+            stub_types=hw.STUB_TYPES if (self.handwritten_functions or self.handwritten_methods) else "",
         )
 
     def _classify(
@@ -150,11 +202,13 @@ class _Classifier:
         name = function.name
         if not function.is_inline:
             return b.STATUS_NOT_WRAPPED, "entry point that the plugin itself implements, not an SDK service", None
-        if name in self.handwritten_functions:
-            return "hand-written: orthanc." + self.handwritten_functions[name], "", None
+        if name in self.handwritten_sdk:
+            return "hand-written: orthanc." + self.handwritten_sdk[name], "", None
         for c_type, destructor in self.destructors.items():
             if destructor == name:
                 return "destructor of orthanc." + self.handle_classes[c_type], "", None
+        if name in self.internal:
+            return b.STATUS_INTERNAL, self.internal[name], None
         if self._frees_result_memory(function):
             return (
                 b.STATUS_NOT_WRAPPED,
@@ -171,8 +225,11 @@ class _Classifier:
             cls = classes[wrapper.class_name]
             for method in cls.handwritten:
                 if method.name == wrapper.py_name:
-                    method.sdk_name = name
+                    # A hand-written method replaces the generated one.
+                    method.sdk_names.append(name)
                     return "hand-written: orthanc." + wrapper.qualified_name, "", None
+        elif any(h.name == wrapper.py_name for h in self.handwritten_functions):
+            return "hand-written: orthanc." + wrapper.py_name, "", None
         return "orthanc." + wrapper.qualified_name, "", wrapper
 
     # --- special functions ----------------------------------------------------
@@ -252,9 +309,7 @@ class _Classifier:
         args: List[b.Arg] = []
         index = 0
         while index < len(params):
-            param = params[index]
-            following = params[index + 1] if index + 1 < len(params) else None
-            arg, used = self._map_param(function, param, following, locals_in_use)
+            arg, used = self._map_param(function, params[index:], args, locals_in_use)
             call.append(len(args))
             args.append(arg)
             index += used
@@ -299,13 +354,19 @@ class _Classifier:
     # --- parameters -----------------------------------------------------------
 
     def _map_param(
-        self, function: m.Function, param: m.Param, following: Optional[m.Param], in_use: Set[str]
+        self, function: m.Function, params: Sequence[m.Param], previous: Sequence[b.Arg], in_use: Set[str]
     ) -> Tuple[b.Arg, int]:
-        """The Python argument for `param`, and how many SDK parameters it covers."""
+        """The Python argument for params[0] (the parameters still to map), and how many SDK
+        parameters it covers; `previous` are the arguments already mapped."""
+        param = params[0]
+        following = params[1] if len(params) > 1 else None
         t = param.type
         doc = self._param_doc(function, param.name)
+        string_map = self._string_map(function, params, in_use)
+        if string_map is not None:
+            return string_map, 3
         if t.kind == m.POINTER:
-            return self._map_pointer(function, param, following, in_use, doc)
+            return self._map_pointer(function, param, following, previous, in_use, doc)
 
         scalar = _scalar_conversion(t)
         if scalar is None:
@@ -323,11 +384,54 @@ class _Classifier:
         )
         return arg, 1
 
+    def _string_map(self, function: m.Function, params: Sequence[m.Param], in_use: Set[str]) -> Optional[b.Arg]:
+        """`uint32_t xCount, const char* const* xKeys, const char* const* xValues` -> one
+        Python mapping argument `x` (HTTP headers...)."""
+        if len(params) < 3 or not params[0].name.endswith("Count"):
+            return None
+        count, keys, values = params[0], params[1], params[2]
+        stem = count.name[: -len("Count")]
+
+        def is_string_array(p: m.Param) -> bool:
+            t = p.type
+            return (
+                t.kind == m.POINTER and t.pointee is not None and t.pointee.kind == m.POINTER
+                and t.pointee.is_const and t.pointee.pointee is not None
+                and t.pointee.pointee.kind == m.INTEGER and t.pointee.pointee.name == "char"
+            )
+
+        if (
+            count.type.kind != m.INTEGER or count.type.signed
+            or keys.name != stem + "Keys" or values.name != stem + "Values"
+            or not is_string_array(keys) or not is_string_array(values)
+        ):
+            return None
+        doc = self._param_doc(function, keys.name) or self._param_doc(function, count.name)
+        return b.Arg(
+            kind=b.ARG_STRING_MAP, name=self._python_name(stem), local=self._local_name(stem, in_use),
+            c_type=count.type.name, local_type="StringMapArg", format="O&", py_type="Mapping[str, str]",
+            doc_type="dict", doc=doc or "The mapping of names to values.",
+        )
+
+    def _image_buffer(self, previous: Sequence[b.Arg]) -> Optional[List[b.Arg]]:
+        """The (format, width, height, pitch) arguments just before a `const void*` pixel buffer."""
+        if len(previous) < 4:
+            return None
+        fmt, width, height, pitch = previous[-4:]
+        if (
+            fmt.c_type == "OrthancPluginPixelFormat"
+            and [width.name, height.name, pitch.name] == ["width", "height", "pitch"]
+            and all(a.kind == b.ARG_UNSIGNED and a.c_type == "uint32_t" for a in (width, height, pitch))
+        ):
+            return [fmt, width, height, pitch]
+        return None
+
     def _map_pointer(
         self,
         function: m.Function,
         param: m.Param,
         following: Optional[m.Param],
+        previous: Sequence[b.Arg],
         in_use: Set[str],
         doc: str,
     ) -> Tuple[b.Arg, int]:
@@ -357,6 +461,16 @@ class _Classifier:
                 kind=b.ARG_STRING, name=self._python_name(param.name), local=self._local_name(param.name, in_use),
                 c_type="const char*", local_type="const char*", format="z" if nullable else "s",
                 py_type="Optional[str]" if nullable else "str", doc_type="str", doc=doc, nullable=nullable,
+            )
+            return arg, 1
+        image = self._image_buffer(previous) if is_const_void else None
+        if image is not None:
+            arg = b.Arg(
+                kind=b.ARG_IMAGE_BUFFER, name=self._python_name(param.name),
+                local=self._local_name(param.name, in_use), c_type="const void*", local_type="BufferArg",
+                format="O&", py_type="_Buffer", doc_type="bytes",
+                doc=(doc + " " if doc else "") + "At least pitch * height bytes (else ValueError).",
+                image_locals=[a.local for a in image],
             )
             return arg, 1
         if is_const_void:
@@ -471,31 +585,39 @@ class _Classifier:
             )
         return result
 
+    def _handwritten_doc(self, handwritten: hw.Handwritten) -> str:
+        sdk = next((self.known[name] for name in handwritten.sdk if name in self.known), None)
+        return describe_handwritten(handwritten.doc, sdk.doc if sdk is not None else None,
+                                    sdk.name if sdk is not None else "")
+
     def _handwritten_functions(self) -> List[b.HandwrittenFunction]:
-        by_name: Dict[str, b.HandwrittenFunction] = {}
-        known = {f.name: f for f in self.module.functions}
-        for sdk_name, py_name in self.handwritten_functions.items():
-            entry = by_name.get(py_name)
-            if entry is None:
-                doc = known[sdk_name].doc if sdk_name in known else m.Doc()
-                entry = b.HandwrittenFunction(
-                    py_name=py_name, sdk_names=[],
-                    docstring=describe(m.Doc(brief=doc.brief, details=doc.details)),
-                )
-                by_name[py_name] = entry
-            entry.sdk_names.append(sdk_name)
-        return list(by_name.values())
+        return [
+            b.HandwrittenFunction(
+                py_name=h.name,
+                sdk_names=[sdk for sdk in h.sdk if sdk in self.known],
+                docstring=self._handwritten_doc(h),
+                symbol=h.symbol,
+                signature=h.signature,
+                text_signature=text_signature(h.signature, "$module", h.keywords),
+                keywords=h.keywords,
+            )
+            for h in self.handwritten_functions
+        ]
 
 
 def classify(
     module: m.Module,
-    handwritten_functions: Optional[Dict[str, str]] = None,
-    handwritten_methods: Optional[Dict[str, List[Tuple[str, str, str]]]] = None,
+    handwritten_functions: Optional[Iterable[hw.Handwritten]] = None,
+    handwritten_methods: Optional[Dict[str, List[hw.Handwritten]]] = None,
+    internal: Optional[Dict[str, str]] = None,
 ) -> b.Plan:
+    """The plan for `module`; the hand-written tables default to codegen/handwritten.py
+    (pass empty ones to see what the generator alone does)."""
     return _Classifier(
         module,
-        HANDWRITTEN_FUNCTIONS if handwritten_functions is None else handwritten_functions,
-        HANDWRITTEN_METHODS if handwritten_methods is None else handwritten_methods,
+        hw.FUNCTIONS if handwritten_functions is None else handwritten_functions,
+        hw.METHODS if handwritten_methods is None else handwritten_methods,
+        hw.INTERNAL if internal is None else internal,
     ).run()
 
 

@@ -53,3 +53,15 @@ def describe(doc: Doc, args: Sequence[b.Arg] = (), result: Optional[b.Result] = 
     if result is not None and result.doc_type:
         blocks.append(["Returns:"] + _wrap(f"{result.doc_type}: {result.doc}".rstrip(": "), indent="  "))
     return "\n\n".join("\n".join(block) for block in blocks)
+
+
+def describe_handwritten(text: str, sdk_doc: Optional[Doc], sdk_name: str) -> str:
+    """Docstring of a hand-written function: what it does in Python, then the
+    documentation of the SDK function it is built on."""
+    blocks: List[List[str]] = [_wrap(_sentence(text))]
+    if sdk_doc is not None and (sdk_doc.brief or sdk_doc.details):
+        sdk_blocks = [_sentence(sdk_doc.brief)] if sdk_doc.brief else []
+        sdk_blocks += list(sdk_doc.details)
+        blocks.append(_wrap(f"Orthanc SDK, {sdk_name}(): " + sdk_blocks[0]))
+        blocks.extend(_wrap(paragraph) for paragraph in sdk_blocks[1:])
+    return "\n\n".join("\n".join(block) for block in blocks)

@@ -26,6 +26,9 @@ OUTPUT_FILES = (
     "model.json",
 )
 
+# Where the orthanc-stubs package (stubs/) keeps orthanc.pyi (PEP 561 stub-only package).
+STUB_PACKAGE_FILE = "orthanc-stubs/__init__.pyi"
+
 _TEMPLATED = {name: name + ".j2" for name in OUTPUT_FILES[:6]}
 
 
@@ -116,6 +119,7 @@ def _environment() -> Any:
         py_docstring=py_docstring,
         md_cell=md_cell,
         md_status=md_status,
+        format_code=lambda text: f"`{text}`",
     )
     return env
 
@@ -134,6 +138,7 @@ def render(plan: b.Plan, module: Module) -> Dict[str, str]:
 
 def write_if_changed(path: Path, content: bytes) -> bool:
     """Replaces `path` atomically if its content differs; returns whether it did."""
+    path.parent.mkdir(parents=True, exist_ok=True)
     try:
         if path.read_bytes() == content:
             return False

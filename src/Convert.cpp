@@ -1,6 +1,7 @@
 #include "Convert.h"
 
 #include "Errors.h"
+#include "Gil.h"
 #include "PluginContext.h"
 
 PyObject* ResultFromErrorCode(OrthancPluginErrorCode code)
@@ -20,7 +21,10 @@ PyObject* ResultFromMemoryBuffer(OrthancPluginErrorCode code, OrthancPluginMemor
   }
   PyObject* result = PyBytes_FromStringAndSize(static_cast<const char*>(buffer.data),
                                                static_cast<Py_ssize_t>(buffer.size));
-  OrthancPluginFreeMemoryBuffer(PluginContext(), &buffer);
+  {
+    GilRelease nogil;
+    OrthancPluginFreeMemoryBuffer(PluginContext(), &buffer);
+  }
   return result;
 }
 
@@ -32,7 +36,10 @@ PyObject* ResultFromMemoryBuffer64(OrthancPluginErrorCode code, OrthancPluginMem
   }
   PyObject* result = PyBytes_FromStringAndSize(static_cast<const char*>(buffer.data),
                                                static_cast<Py_ssize_t>(buffer.size));
-  OrthancPluginFreeMemoryBuffer64(PluginContext(), &buffer);
+  {
+    GilRelease nogil;
+    OrthancPluginFreeMemoryBuffer64(PluginContext(), &buffer);
+  }
   return result;
 }
 
@@ -43,7 +50,10 @@ PyObject* ResultFromOwnedString(char* value, OrthancPluginErrorCode errorIfNull)
     return RaiseOrthancError(errorIfNull);
   }
   PyObject* result = PyUnicode_FromString(value);
-  OrthancPluginFreeString(PluginContext(), value);
+  {
+    GilRelease nogil;
+    OrthancPluginFreeString(PluginContext(), value);
+  }
   return result;
 }
 

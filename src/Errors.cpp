@@ -1,5 +1,6 @@
 #include "Errors.h"
 
+#include "Gil.h"
 #include "Log.h"
 #include "PyRef.h"
 
@@ -46,7 +47,11 @@ std::string FormatException(PyObject* type, PyObject* value, PyObject* traceback
 
 PyObject* RaiseOrthancError(OrthancPluginErrorCode code)
 {
-  const char* description = OrthancPluginGetErrorDescription(PluginContext(), code);
+  const char* description;
+  {
+    GilRelease nogil;
+    description = OrthancPluginGetErrorDescription(PluginContext(), code);
+  }
   PyRef args = PyRef::Steal(Py_BuildValue("(is)", static_cast<int>(code),
                                           description != nullptr ? description : "Unknown error"));
   if (args)

@@ -26,3 +26,27 @@ void InvalidateHandle(PyObject* object)
   wrapper->handle = nullptr;
   wrapper->owned = false;
 }
+
+void* TakeOwnedHandle(PyObject* object, PyTypeObject* type)
+{
+  void* handle = HandleOf(object, type);
+  if (handle == nullptr)
+  {
+    return nullptr;
+  }
+  auto* wrapper = reinterpret_cast<HandleObject*>(object);
+  if (!wrapper->owned)
+  {
+    PyErr_Format(PyExc_ValueError, "this %.100s belongs to Orthanc (it was given to a callback) and cannot be "
+                 "handed over", type->tp_name);
+    return nullptr;
+  }
+  if (wrapper->keepAlive != nullptr)
+  {
+    PyErr_Format(PyExc_ValueError, "this %.100s uses the memory of a Python object (CreateImageAccessor) and "
+                 "cannot be handed over to Orthanc: use CreateImageFromBuffer", type->tp_name);
+    return nullptr;
+  }
+  InvalidateHandle(object);
+  return handle;
+}

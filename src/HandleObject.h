@@ -13,8 +13,10 @@
 struct HandleObject
 {
   PyObject_HEAD
-  void* handle;  // nullptr once freed or invalidated
-  bool owned;    // true: free the handle in tp_dealloc
+  void* handle;         // nullptr once freed or invalidated
+  bool owned;           // true: free the handle in tp_dealloc
+  PyObject* keepAlive;  // owned reference to what the handle points into (CreateImageAccessor), or nullptr;
+                        // dropped after the handle is freed
 };
 
 // Returns the handle of `object` if it is an instance of `type` that is still
@@ -23,6 +25,12 @@ void* HandleOf(PyObject* object, PyTypeObject* type);
 
 // Makes `object` (a HandleObject) unusable from now on.
 void InvalidateHandle(PyObject* object);
+
+// Hands the handle of `object` over to Orthanc (e.g. the image that a decoder
+// callback returns): returns it and invalidates `object`, which will not free
+// it.  Sets an exception and returns nullptr if `object` is not a valid
+// `type` that owns its handle, or if the handle points into Python memory.
+void* TakeOwnedHandle(PyObject* object, PyTypeObject* type);
 
 // A borrowed handle wrapped for the duration of one callback: the wrapper is
 // invalidated when this guard goes out of scope (with the GIL held).

@@ -5,6 +5,7 @@
 #include "Log.h"
 #include "Module.h"
 #include "PyRef.h"
+#include "VirtualEnv.h"
 #include "callbacks/Callbacks.h"
 
 #include <chrono>
@@ -163,6 +164,33 @@ void InitializeInterpreter(const PluginOptions& options, const std::string& inte
   PyConfig_Clear(&config);
 }
 
+// A child that multiprocessing forks from Orthanc's process inherits the C
+// handlers that Orthanc installed for SIGTERM, SIGINT, SIGHUP and SIGQUIT,
+// which only ask Orthanc to stop: such a child would survive
+// Pool.terminate(), whose join() would then wait forever.  Forked children
+// get the handlers of a Python program back.  ('spawn' and 'forkserver'
+// children exec a new interpreter, which resets them anyway.)
+void ResetSignalsInForkedChildren()
+{
+  static const char kCode[] =
+      "import os, signal\n"
+      "def _orthanc_after_fork_in_child():\n"
+      "    for name in ('SIGTERM', 'SIGHUP', 'SIGQUIT'):\n"
+      "        if hasattr(signal, name):\n"
+      "            signal.signal(getattr(signal, name), signal.SIG_DFL)\n"
+      "    signal.signal(signal.SIGINT, signal.default_int_handler)\n"
+      "if hasattr(os, 'register_at_fork'):\n"
+      "    os.register_at_fork(after_in_child=_orthanc_after_fork_in_child)\n";
+  PyRef globals = PyRef::Steal(PyDict_New());
+  const bool ok = globals && PyDict_SetItemString(globals.get(), "__builtins__", PyEval_GetBuiltins()) == 0 &&
+                  PyRef::Steal(PyRun_String(kCode, Py_file_input, globals.get(), globals.get()));
+  if (!ok)
+  {
+    ReportPythonError("the set-up of multiprocessing (fork)");
+    throw std::runtime_error("cannot prepare Python for multiprocessing");
+  }
+}
+
 // Imports the script as a module, with its folder first on sys.path.
 void ImportScript(const std::string& scriptPath)
 {
@@ -284,6 +312,9 @@ void StartPython(const PluginOptions& options)
                              "working directory)");
   }
 
+  // Checked before Python starts: a wrong venv stops the plugin with one message.
+  const std::optional<VirtualEnv> venv = FindVirtualEnv(options.virtualEnv);
+
   const std::string library = PythonLibraryPath();
   MakePythonSymbolsGlobal(library);
   const std::string interpreter = FindInterpreter(library);
@@ -301,6 +332,11 @@ void StartPython(const PluginOptions& options)
   }
   try
   {
+    if (venv)
+    {
+      ActivateVirtualEnv(*venv);
+    }
+    ResetSignalsInForkedChildren();
     ImportScript(script);
   }
   catch (...)

@@ -57,5 +57,6 @@ PluginOptions ReadPluginOptions(const std::string& configurationJson)
                     ReadBool(Lookup(python, "Verbose"), "Python.Verbose", false);
   options.allowThreads = ReadBool(Lookup(python, "AllowThreads"), "Python.AllowThreads", true);
   options.displayMemoryUsage = ReadBool(Lookup(python, "DisplayMemoryUsage"), "Python.DisplayMemoryUsage", false);
+  options.virtualEnv = ReadString(Lookup(python, "VirtualEnv"), "Python.VirtualEnv");
   return options;
 }

@@ -1,6 +1,6 @@
 // The plugin's configuration options, as in the upstream plugin:
 //   "PythonScript" (or "Python": {"Path"}), "PythonVerbose" (or "Python": {"Verbose"}),
-//   "Python": {"AllowThreads", "DisplayMemoryUsage"}.
+//   "Python": {"AllowThreads", "DisplayMemoryUsage", "VirtualEnv"}.
 #pragma once
 
 #include <string>
@@ -11,6 +11,7 @@ struct PluginOptions
   bool verbose = false;             // Python's -v: trace imports
   bool allowThreads = true;         // release the GIL during SDK calls
   bool displayMemoryUsage = false;  // log Python's memory use periodically
+  std::string virtualEnv;           // folder of a venv whose site-packages come first; empty: $VIRTUAL_ENV
 };
 
 // Reads the options from Orthanc's configuration (OrthancPluginGetConfiguration).

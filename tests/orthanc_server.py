@@ -83,6 +83,9 @@ def _orthanc_env(extra: Mapping[str, str]) -> dict[str, str]:
     # Users' print() output must reach the Orthanc log while Orthanc runs,
     # without help from the environment (the samples rely on it).
     env.pop("PYTHONUNBUFFERED", None)
+    # The plugin honours VIRTUAL_ENV: the runner's own venv (nox's) must not leak
+    # into the embedded Python. Tests of that feature pass it explicitly (extra).
+    env.pop("VIRTUAL_ENV", None)
     extra_path = os.environ.get(EMBEDDED_PYTHONPATH_VAR)
     if extra_path:
         current = env.get("PYTHONPATH")

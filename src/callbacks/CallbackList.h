@@ -18,7 +18,31 @@ inline bool CheckCallable(PyObject* callable, const char* function)
   return true;
 }
 
-class CallbackList
+// The same for an optional callback: None is accepted.
+inline bool CheckOptionalCallable(PyObject* callable, const char* function)
+{
+  return callable == Py_None || CheckCallable(callable, function);
+}
+
+// Every registered Python callable is kept in a CallbackList or a
+// CallbackSlot; both drop their references in ForgetPythonCallbacks(),
+// before the interpreter is finalized.
+class Forgettable
+{
+public:
+  Forgettable();  // registers `this` (objects with static storage duration only)
+  virtual ~Forgettable() = default;
+  Forgettable(const Forgettable&) = delete;
+  Forgettable& operator=(const Forgettable&) = delete;
+
+  virtual void Forget() = 0;
+
+  // With the GIL held, at plugin shutdown.
+  static void ForgetAll();
+};
+
+// Several callables, all called (RegisterOnChangeCallback...).
+class CallbackList : public Forgettable
 {
 public:
   void Add(PyObject* callable) { callables_.push_back(PyRef::Borrow(callable)); }
@@ -29,7 +53,47 @@ public:
   std::vector<PyRef> Snapshot() const { return callables_; }
 
   void Clear() { callables_.clear(); }
+  void Forget() override { Clear(); }
 
 private:
   std::vector<PyRef> callables_;
 };
+
+// One callable that can be registered once (as upstream: a second
+// registration raises RuntimeError "Can only register one ...").
+class CallbackSlot : public Forgettable
+{
+public:
+  explicit CallbackSlot(const char* description) : description_(description) {}
+
+  // Checks and keeps `callable`; false with an exception set if it is not
+  // callable or if a callable was registered already.
+  bool Set(PyObject* callable, const char* function);
+
+  bool IsSet() const { return registered_; }
+
+  // A new reference to the callable, empty after ForgetPythonCallbacks().
+  PyRef Get() const { return callable_; }
+
+  void Forget() override { callable_ = PyRef(); }
+
+private:
+  const char* description_;
+  bool registered_ = false;
+  PyRef callable_;
+};
+
+// Parses the one argument of `orthanc.<function>(callback)` into `slot`;
+// false with an exception set on failure.
+inline bool ParseCallbackArgument(PyObject* args, CallbackSlot& slot, const char* function)
+{
+  PyObject* callable = nullptr;
+  if (!PyArg_ParseTuple(args, "O", &callable))
+  {
+    return false;
+  }
+  return slot.Set(callable, function);
+}
+
+// A Python list of str from a C array (new reference; empty with an exception set on failure).
+PyRef ListOfStrings(const char* const* items, uint32_t count);

@@ -11,6 +11,7 @@
 #include "../Gil.h"
 #include "../PluginContext.h"
 #include "CallbackList.h"
+#include "OrthancGenerated.h"
 
 #include <condition_variable>
 #include <deque>
@@ -132,9 +133,4 @@ void DrainAndStopChangeThread()
   {
     worker_.join();
   }
-}
-
-void ForgetChangeCallbacks()
-{
-  callbacks_.Clear();
 }

@@ -7,6 +7,7 @@
 #include "../PluginContext.h"
 #include "CallbackList.h"
 #include "HttpRequest.h"
+#include "OrthancGenerated.h"
 
 #include <string>
 
@@ -70,9 +71,4 @@ PyObject* RegisterIncomingHttpRequestFilter(PyObject* /*self*/, PyObject* args)
     OrthancPluginRegisterIncomingHttpRequestFilter2(PluginContext(), Filter);
   }
   Py_RETURN_NONE;
-}
-
-void ForgetHttpFilters()
-{
-  filters_.Clear();
 }

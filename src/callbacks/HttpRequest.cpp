@@ -1,5 +1,8 @@
 #include "HttpRequest.h"
 
+#include <cstring>
+#include <utility>
+
 const char* HttpMethodName(OrthancPluginHttpMethod method)
 {
   switch (method)
@@ -34,4 +37,53 @@ PyRef DictFromPairs(uint32_t count, const char* const* keys, const char* const* 
 bool SetItem(PyObject* dict, const char* key, PyRef value)
 {
   return value && PyDict_SetItemString(dict, key, value.get()) == 0;
+}
+
+PyRef RestRequestKeywords(const OrthancPluginHttpRequest* request, bool withBody)
+{
+  PyRef kwargs = PyRef::Steal(PyDict_New());
+  if (!kwargs)
+  {
+    return kwargs;
+  }
+  PyRef groups = PyRef::Steal(PyTuple_New(request->groupsCount));
+  if (!groups)
+  {
+    return PyRef();
+  }
+  for (uint32_t i = 0; i < request->groupsCount; i++)
+  {
+    PyObject* group = PyUnicode_FromString(request->groups[i]);
+    if (group == nullptr)
+    {
+      return PyRef();
+    }
+    PyTuple_SET_ITEM(groups.get(), i, group);  // steals the reference
+  }
+
+  const bool ok =
+      SetItem(kwargs.get(), "method", PyRef::Steal(PyUnicode_FromString(HttpMethodName(request->method)))) &&
+      SetItem(kwargs.get(), "groups", std::move(groups)) &&
+      SetItem(kwargs.get(), "headers", DictFromPairs(request->headersCount, request->headersKeys,
+                                                     request->headersValues));
+  if (!ok)
+  {
+    return PyRef();
+  }
+  // As upstream: 'get' for GET only, 'body' (bytes) for POST and PUT only.
+  if (request->method == OrthancPluginHttpMethod_Get &&
+      !SetItem(kwargs.get(), "get", DictFromPairs(request->getCount, request->getKeys, request->getValues)))
+  {
+    return PyRef();
+  }
+  if (withBody && (request->method == OrthancPluginHttpMethod_Post || request->method == OrthancPluginHttpMethod_Put))
+  {
+    PyRef body = PyRef::Steal(PyBytes_FromStringAndSize(static_cast<const char*>(request->body),
+                                                        static_cast<Py_ssize_t>(request->bodySize)));
+    if (!SetItem(kwargs.get(), "body", std::move(body)))
+    {
+      return PyRef();
+    }
+  }
+  return kwargs;
 }

@@ -14,3 +14,7 @@ PyRef DictFromPairs(uint32_t count, const char* const* keys, const char* const* 
 
 // Sets `dict[key] = value` and drops the reference to `value`; false on error.
 bool SetItem(PyObject* dict, const char* key, PyRef value);
+
+// The keyword arguments of a REST callback: 'method' ("GET"...), 'groups',
+// 'headers', 'get' (GET only) and, if withBody, 'body' (POST and PUT only).
+PyRef RestRequestKeywords(const OrthancPluginHttpRequest* request, bool withBody);

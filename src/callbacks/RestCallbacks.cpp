@@ -23,57 +23,22 @@ namespace
 constexpr size_t kMaxRoutes = 512;
 
 // Slot i -> the Python callable registered i-th (written once, with the GIL).
-std::array<PyRef, kMaxRoutes> routes_;
-size_t routesCount_ = 0;
-
-PyRef BuildRequestKeywords(const OrthancPluginHttpRequest* request)
+class Routes : public Forgettable
 {
-  PyRef kwargs = PyRef::Steal(PyDict_New());
-  if (!kwargs)
-  {
-    return kwargs;
-  }
-  PyRef groups = PyRef::Steal(PyTuple_New(request->groupsCount));
-  if (!groups)
-  {
-    return PyRef();
-  }
-  for (uint32_t i = 0; i < request->groupsCount; i++)
-  {
-    PyObject* group = PyUnicode_FromString(request->groups[i]);
-    if (group == nullptr)
-    {
-      return PyRef();
-    }
-    PyTuple_SET_ITEM(groups.get(), i, group);  // steals the reference
-  }
+public:
+  std::array<PyRef, kMaxRoutes> callables;
+  size_t count = 0;
 
-  const bool ok =
-      SetItem(kwargs.get(), "method", PyRef::Steal(PyUnicode_FromString(HttpMethodName(request->method)))) &&
-      SetItem(kwargs.get(), "groups", std::move(groups)) &&
-      SetItem(kwargs.get(), "headers", DictFromPairs(request->headersCount, request->headersKeys,
-                                                     request->headersValues));
-  if (!ok)
+  void Forget() override
   {
-    return PyRef();
-  }
-  // As upstream: 'get' for GET only, 'body' (bytes) for POST and PUT only.
-  if (request->method == OrthancPluginHttpMethod_Get &&
-      !SetItem(kwargs.get(), "get", DictFromPairs(request->getCount, request->getKeys, request->getValues)))
-  {
-    return PyRef();
-  }
-  if (request->method == OrthancPluginHttpMethod_Post || request->method == OrthancPluginHttpMethod_Put)
-  {
-    PyRef body = PyRef::Steal(PyBytes_FromStringAndSize(static_cast<const char*>(request->body),
-                                                        static_cast<Py_ssize_t>(request->bodySize)));
-    if (!SetItem(kwargs.get(), "body", std::move(body)))
+    for (PyRef& callable : callables)
     {
-      return PyRef();
+      callable = PyRef();
     }
   }
-  return kwargs;
-}
+};
+
+Routes routes_;
 
 OrthancPluginErrorCode HandleRest(size_t slot, OrthancPluginRestOutput* output, const char* url,
                                   const OrthancPluginHttpRequest* request)
@@ -82,13 +47,18 @@ OrthancPluginErrorCode HandleRest(size_t slot, OrthancPluginRestOutput* output, 
   const std::string where = std::string("the REST callback for ") + url;
 
   BorrowedHandle outputObject(PyRef::Steal(generated::Wrap_RestOutput(output, false)));
-  PyRef kwargs = BuildRequestKeywords(request);
+  PyRef kwargs = RestRequestKeywords(request, true);
   if (outputObject.get() == nullptr || !kwargs)
   {
     return ReportPythonError(where.c_str());
   }
   PyRef args = PyRef::Steal(Py_BuildValue("(Os)", outputObject.get(), url));
-  PyRef result = args ? PyRef::Steal(PyObject_Call(routes_[slot].get(), args.get(), kwargs.get())) : PyRef();
+  PyRef callable = routes_.callables[slot];
+  if (!callable)
+  {
+    return OrthancPluginErrorCode_Plugin;  // the plugin is stopping
+  }
+  PyRef result = args ? PyRef::Steal(PyObject_Call(callable.get(), args.get(), kwargs.get())) : PyRef();
   if (!result)
   {
     return ReportPythonError(where.c_str());
@@ -124,13 +94,13 @@ PyObject* RegisterRestCallback(PyObject* /*self*/, PyObject* args)
   {
     return nullptr;
   }
-  if (routesCount_ == kMaxRoutes)
+  if (routes_.count == kMaxRoutes)
   {
     return PyErr_Format(PyExc_RuntimeError, "RegisterRestCallback: at most %d REST routes can be registered",
                         static_cast<int>(kMaxRoutes));
   }
-  const size_t slot = routesCount_++;
-  routes_[slot] = PyRef::Borrow(callable);
+  const size_t slot = routes_.count++;
+  routes_.callables[slot] = PyRef::Borrow(callable);
   {
     GilRelease nogil;
     // "NoLock": Orthanc may run several REST callbacks at once; the GIL is
@@ -138,12 +108,4 @@ PyObject* RegisterRestCallback(PyObject* /*self*/, PyObject* args)
     OrthancPluginRegisterRestCallbackNoLock(PluginContext(), pathRegex, kSlots[slot]);
   }
   Py_RETURN_NONE;
-}
-
-void ForgetRestCallbacks()
-{
-  for (PyRef& route : routes_)
-  {
-    route = PyRef();
-  }
 }

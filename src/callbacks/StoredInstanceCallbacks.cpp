@@ -51,8 +51,3 @@ PyObject* RegisterOnStoredInstanceCallback(PyObject* /*self*/, PyObject* args)
   }
   Py_RETURN_NONE;
 }
-
-void ForgetStoredInstanceCallbacks()
-{
-  callbacks_.Clear();
-}

@@ -64,7 +64,13 @@ def mini_module() -> Module:
 
 @pytest.fixture(scope="session")
 def mini_plan(mini_module: Module) -> Plan:
-    return classify(mini_module, handwritten_functions={}, handwritten_methods={})
+    return classify(mini_module, handwritten_functions=[], handwritten_methods={}, internal={})
+
+
+@pytest.fixture(scope="session")
+def bare_real_plan(real_module: Module) -> Plan:
+    """The real header with no hand-written table: what the generator alone does."""
+    return classify(real_module, handwritten_functions=[], handwritten_methods={}, internal={})
 
 
 @pytest.fixture(scope="session")

@@ -3,7 +3,8 @@
 from __future__ import annotations
 
 from codegen import bindings as b
-from codegen.classify import classify
+from codegen.classify import classify, text_signature
+from codegen.handwritten import Handwritten
 
 
 def _status(plan, sdk_name):
@@ -123,21 +124,45 @@ def test_classes(mini_plan):
 def test_handwritten_tables(mini_module):
     plan = classify(
         mini_module,
-        handwritten_functions={"OrthancPluginRegisterSomeCallback": "RegisterSomeCallback"},
+        handwritten_functions=[
+            Handwritten("RegisterSomeCallback", "RegisterSomeCallback", "(callback: Callable[[], None]) -> None",
+                        "Registers.", ("OrthancPluginRegisterSomeCallback",)),
+            Handwritten("HelperByHand", "HelperByHand", "(name: str, count: int = 0) -> str", "Helps.",
+                        keywords=True),
+        ],
         handwritten_methods={
-            "Image": [("GetImageWidth", "Image_GetImageWidthByHand", "Width."), ("Extra", "Image_Extra", "E.")],
+            "Image": [
+                Handwritten("GetImageWidth", "Image_GetImageWidthByHand", "() -> int", "Width."),
+                Handwritten("GetTag", "Image_GetTag", "(index: int) -> int", "Tag.", ("OrthancPluginGetTag",)),
+            ],
+            "NoSuchHandle": [Handwritten("Ignored", "Ignored", "() -> None", "Not in this header.")],
         },
+        internal={"OrthancPluginFreeString": "freed by the wrappers"},
     )
     assert _status(plan, "OrthancPluginRegisterSomeCallback")[0] == "hand-written: orthanc.RegisterSomeCallback"
     # A hand-written method replaces the generated one of the same name.
     assert _status(plan, "OrthancPluginGetImageWidth")[0] == "hand-written: orthanc.Image.GetImageWidth"
+    # An SDK function that the generator cannot map is reached by a hand-written method.
+    assert _status(plan, "OrthancPluginGetTag")[0] == "hand-written: orthanc.Image.GetTag"
+    assert _status(plan, "OrthancPluginFreeString") == ("used by the wrappers", "freed by the wrappers")
     image = plan.classes[0]
     assert [w.py_name for w in image.methods] == ["GetImagePixelFormat"]
-    assert [(h.name, h.symbol, h.sdk_name) for h in image.handwritten] == [
-        ("GetImageWidth", "Image_GetImageWidthByHand", "OrthancPluginGetImageWidth"),
-        ("Extra", "Image_Extra", ""),
+    assert [(h.name, h.symbol, h.sdk_names, h.signature, h.text_signature) for h in image.handwritten] == [
+        ("GetImageWidth", "Image_GetImageWidthByHand", ["OrthancPluginGetImageWidth"], "(self) -> int",
+         "($self, /)"),
+        ("GetTag", "Image_GetTag", ["OrthancPluginGetTag"], "(self, index: int) -> int", "($self, index, /)"),
     ]
-    assert [h.py_name for h in plan.handwritten_functions] == ["RegisterSomeCallback"]
+    assert [h.py_name for h in plan.handwritten_functions] == ["RegisterSomeCallback", "HelperByHand"]
+    helper = plan.handwritten_functions[1]
+    assert (helper.text_signature, helper.keywords) == ("($module, name, count=0)", True)
+    assert plan.handwritten_functions[0].docstring.startswith("Registers.")
+    assert plan.stub_types  # the callback protocols of orthanc.pyi
+
+
+def test_text_signature():
+    assert text_signature("() -> None", "$module", False) == "($module, /)"
+    assert text_signature("(a: int, b: Optional[str] = None, c: bool = False) -> int", "$self", True) == (
+        "($self, a, b=None, c=False)")
 
 
 # --- the real header ----------------------------------------------------------
@@ -173,21 +198,58 @@ def test_real_handwritten(real_plan):
         "hand-written: orthanc.RegisterRestCallback")
     assert _status(real_plan, "OrthancPluginRegisterIncomingHttpRequestFilter2")[0] == (
         "hand-written: orthanc.RegisterIncomingHttpRequestFilter")
-    assert [h.py_name for h in real_plan.handwritten_functions] == [
+    assert _status(real_plan, "OrthancPluginGetFindQueryTag")[0] == (
+        "hand-written: orthanc.FindQuery.GetFindQueryTagGroup")
+    assert _status(real_plan, "OrthancPluginRegisterMoveCallback")[0] == "hand-written: orthanc.RegisterMoveCallback"
+    names = [h.py_name for h in real_plan.handwritten_functions]
+    assert names[:4] == [
         "RegisterRestCallback", "RegisterOnChangeCallback", "RegisterOnStoredInstanceCallback",
         "RegisterIncomingHttpRequestFilter",
     ]
+    for name in ("RegisterFindCallback", "RegisterMoveCallback2", "RegisterStorageArea", "CreateImageFromBuffer",
+                 "LookupDictionary", "RegisterWebDavCollection", "CreateJob"):
+        assert name in names
+    # Every SDK function a hand-written entry claims exists in the header.
+    known = {f.sdk_name for f in real_plan.coverage}
+    for h in real_plan.handwritten_functions:
+        assert set(h.sdk_names) <= known
 
 
-def test_real_not_wrapped_reasons(real_plan):
-    assert "callback parameter" in _status(real_plan, "OrthancPluginRegisterWorklistCallback")[1]
-    assert "output parameter `group` (uint16_t *)" in _status(real_plan, "OrthancPluginGetFindQueryTag")[1]
-    assert "array parameter `headersKeys`" in _status(real_plan, "OrthancPluginRestApiGet2")[1]
-    assert "OrthancPluginDictionaryEntry" in _status(real_plan, "OrthancPluginLookupDictionary")[1]
-    assert "untyped `void *`" in _status(real_plan, "OrthancPluginCreateJob")[1]
-    assert "output buffer `answerHeaders`" in _status(real_plan, "OrthancPluginHttpClient")[1]
-    assert "raw `const void *`" in _status(real_plan, "OrthancPluginGetInstanceData")[1]
-    assert _status(real_plan, "OrthancPluginFreeMemoryBuffer64")[0] == "not wrapped"
+def test_real_coverage(real_plan):
+    """Everything but the plugin's entry point is reachable from Python."""
+    not_wrapped = [e.sdk_name for e in real_plan.coverage if not e.wrapped]
+    assert not_wrapped == ["OrthancPluginGetName"]
+    assert real_plan.entry_points == ["OrthancPluginGetName"]
+    assert real_plan.wrapped_percent >= 97.0
+    assert _status(real_plan, "OrthancPluginFreeMemoryBuffer64")[0] == "used by the wrappers"
+
+
+def test_real_not_wrapped_reasons(bare_real_plan):
+    plan = bare_real_plan  # the generator alone
+    assert "callback parameter" in _status(plan, "OrthancPluginRegisterWorklistCallback")[1]
+    assert "output parameter `group` (uint16_t *)" in _status(plan, "OrthancPluginGetFindQueryTag")[1]
+    assert "OrthancPluginDictionaryEntry" in _status(plan, "OrthancPluginLookupDictionary")[1]
+    assert "untyped `void *`" in _status(plan, "OrthancPluginCreateJob")[1]
+    assert "output buffer `answerHeaders`" in _status(plan, "OrthancPluginHttpClient")[1]
+    assert "raw `const void *`" in _status(plan, "OrthancPluginGetInstanceData")[1]
+    assert _status(plan, "OrthancPluginFreeMemoryBuffer64")[0] == "not wrapped"
+
+
+def test_string_maps_and_image_buffers(real_plan):
+    get2 = _wrapper(real_plan, "RestApiGet2")
+    assert [(a.name, a.kind, a.py_type) for a in get2.args] == [
+        ("uri", b.ARG_STRING, "str"), ("headers", b.ARG_STRING_MAP, "Mapping[str, str]"),
+        ("afterPlugins", b.ARG_NATIVE, "int"),
+    ]
+    assert get2.call == ["context", "target", 0, 1, 2]
+    item = _wrapper(real_plan, "RestOutput.SendMultipartItem2")
+    assert [a.kind for a in item.args] == [b.ARG_BUFFER, b.ARG_STRING_MAP]
+    for name in ("CompressPngImage", "CompressJpegImage", "RestOutput.CompressAndAnswerPngImage",
+                 "RestOutput.CompressAndAnswerJpegImage"):
+        w = _wrapper(real_plan, name)
+        buffer = next(a for a in w.args if a.name == "buffer")
+        assert buffer.kind == b.ARG_IMAGE_BUFFER, name
+        assert buffer.image_locals == ["format", "width", "height", "pitch"]
 
 
 def test_submit_job_consumes_its_handle(real_plan):

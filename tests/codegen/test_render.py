@@ -6,6 +6,7 @@ import ast
 import re
 
 from codegen.classify import classify
+from codegen.handwritten import Handwritten
 from codegen.render import (
     OUTPUT_FILES,
     c_string,
@@ -69,7 +70,11 @@ def test_one_wrapper_per_sdk_function(real_outputs, real_plan):
         assert len(re.findall(rf"\b{w.sdk_name}\(PluginContext\(\)", code)) == 1, w.sdk_name
     functions = real_outputs["OrthancFunctions.cpp"]
     table = re.search(r"PyMethodDef kModuleFunctions\[\] = \{(.*?)\n  \};", functions, re.DOTALL)
-    assert table and table.group(1).count('{"') == len(real_plan.functions)
+    # The generated wrappers, then the hand-written functions.
+    assert table and table.group(1).count('{"') == len(real_plan.functions) + len(real_plan.handwritten_functions)
+    for h in real_plan.handwritten_functions:
+        assert f'{{"{h.py_name}", ' in table.group(1)
+        assert f"PyObject* {h.symbol}(PyObject* self, PyObject* args" in real_outputs["OrthancGenerated.h"]
 
 
 def _functions(code):
@@ -112,6 +117,11 @@ def test_pyi(real_outputs, real_plan):
     }
     assert "def GetDicomForInstance(instanceId: str) -> bytes:" in stub
     assert "def RestApiPost(uri: str, body: _Buffer) -> bytes:" in stub
+    assert "def RestApiGet2(uri: str, headers: Mapping[str, str], afterPlugins: int) -> bytes:" in stub
+    assert "def RegisterRestCallback(pathRegularExpression: str, callback: _RestCallback) -> None:" in stub
+    assert "def RegisterOnChangeCallback(callback: Callable[[int, int, str], None]) -> None:" in stub
+    assert "    def GetImageBuffer(self) -> bytes:" in stub
+    assert "class _RestCallback(Protocol):" in stub
     assert "def LookupPatient(patientID: str) -> str:" in stub
     assert "def CreateImage(format: int, width: int, height: int) -> Image:" in stub
     assert "    def GetInstanceSize(self) -> int:" in stub
@@ -120,7 +130,7 @@ def test_pyi(real_outputs, real_plan):
         assert enum.name in classes
     for cls in real_plan.classes:
         methods = {n.name for n in classes[cls.name].body if isinstance(n, ast.FunctionDef)}
-        assert methods == {w.py_name for w in cls.methods}
+        assert methods == {w.py_name for w in cls.methods} | {h.name for h in cls.handwritten}
         for w in cls.methods:
             node = next(n for n in classes[cls.name].body if isinstance(n, ast.FunctionDef) and n.name == w.py_name)
             assert ast.get_docstring(node) == w.docstring
@@ -128,10 +138,17 @@ def test_pyi(real_outputs, real_plan):
 
 
 def test_handwritten_methods_are_declared_and_listed(mini_module):
-    plan = classify(mini_module, handwritten_functions={},
-                    handwritten_methods={"Image": [("GetImageBuffer", "Image_GetImageBuffer", "The pixels.")]})
+    plan = classify(mini_module, handwritten_functions=[], internal={}, handwritten_methods={
+        "Image": [Handwritten("GetImageBuffer", "Image_GetImageBuffer", "() -> bytes", "The pixels."),
+                  Handwritten("Lookup", "Image_Lookup", "(name: str, exact: bool = True) -> int", "Look.",
+                              keywords=True)]})
     outputs = render(plan, mini_module)
     assert "PyObject* Image_GetImageBuffer(PyObject* self, PyObject* args);" in outputs["OrthancGenerated.h"]
-    assert '{"GetImageBuffer", ::Image_GetImageBuffer, METH_VARARGS, Image_GetImageBuffer_HandwrittenDoc},' in (
-        outputs["OrthancClasses.cpp"])
-    assert "    def GetImageBuffer(self, *args: Any) -> Any:" in outputs["orthanc.pyi"]
+    assert "PyObject* Image_Lookup(PyObject* self, PyObject* args, PyObject* kwargs);" in outputs["OrthancGenerated.h"]
+    classes = outputs["OrthancClasses.cpp"]
+    assert '{"GetImageBuffer", ::Image_GetImageBuffer, METH_VARARGS, Image_GetImageBuffer_HandwrittenDoc},' in classes
+    assert ('{"Lookup", reinterpret_cast<PyCFunction>(reinterpret_cast<void (*)()>(::Image_Lookup)), '
+            'METH_VARARGS | METH_KEYWORDS, Image_Lookup_HandwrittenDoc},') in classes
+    assert '"GetImageBuffer($self, /)\\n"' in classes  # __text_signature__ for inspect
+    assert "    def GetImageBuffer(self) -> bytes:" in outputs["orthanc.pyi"]
+    assert "    def Lookup(self, name: str, exact: bool = True) -> int:" in outputs["orthanc.pyi"]

@@ -76,6 +76,34 @@ SCRIPT = textwrap.dedent(
     else:
         raise AssertionError("ComputeMd5(12) did not raise")
 
+    # Pixel buffers are checked against pitch * height before the SDK reads them.
+    for args in ((orthanc.PixelFormat.RGB24, 4, 4, 12, bytes(47)),   # one byte short
+                 (orthanc.PixelFormat.RGB24, 4, 4, 11, bytes(64)),   # pitch shorter than a row
+                 (99, 4, 4, 12, bytes(48))):                         # unknown format
+        try:
+            orthanc.CompressPngImage(*args)
+        except ValueError:
+            pass
+        else:
+            raise AssertionError("CompressPngImage{} did not raise ValueError".format(args[:4]))
+    try:
+        orthanc.CompressPngImage(orthanc.PixelFormat.RGB24, 4, 4, 12, bytes(48))
+    except RuntimeError as error:  # a right-sized buffer reaches the (fake) SDK
+        assert "orthanc error" in str(error)
+
+    # Mappings of str become the SDK's count/keys/values.
+    for bad in ("not a mapping", {"a": 1}, {1: "b"}):
+        try:
+            orthanc.RestApiGet2("/x", bad, 0)
+        except TypeError:
+            pass
+        else:
+            raise AssertionError("RestApiGet2 accepted {!r}".format(bad))
+
+    # The hand-written functions are in the module, with their signature.
+    assert str(inspect.signature(orthanc.RegisterRestCallback)) == "(pathRegularExpression, callback, /)"
+    assert str(inspect.signature(orthanc.Image.GetImageBuffer)) == "(self, /)"
+
     # MemoryBuffer results are bytes.
     assert orthanc.RestApiGet("/system") == b"/system"
 
@@ -123,13 +151,29 @@ SCRIPT = textwrap.dedent(
 )
 
 
-def test_generated_module_runs(real_output_dir, tmp_path):
+def _handwritten_stubs(plan) -> str:
+    """C++ definitions of the hand-written symbols (src/ has the real ones, built
+    with the plugin): each raises NotImplementedError."""
+    lines = ['#include "OrthancGenerated.h"', ""]
+    entries = [(h.symbol, h.keywords) for h in plan.handwritten_functions]
+    entries += [(m.symbol, m.keywords) for c in plan.classes for m in c.handwritten]
+    for symbol, keywords in entries:
+        lines.append(f"PyObject* {symbol}(PyObject*, PyObject*{', PyObject*' if keywords else ''})")
+        lines.append('{ PyErr_SetString(PyExc_NotImplementedError, "hand-written"); return nullptr; }')
+    return "\n".join(lines) + "\n"
+
+
+def test_generated_module_runs(real_output_dir, real_plan, tmp_path):
     compiler = shutil.which("g++")
     include = sysconfig.get_paths()["include"]
     if compiler is None or not (Path(include) / "Python.h").is_file():
         pytest.skip("g++ or the Python headers are missing")
     module = tmp_path / ("orthanc" + sysconfig.get_config_var("EXT_SUFFIX"))
-    sources = [DATA / "runtime_stubs.cpp"] + sorted(real_output_dir.glob("Orthanc*.cpp"))
+    stubs = tmp_path / "handwritten_stubs.cpp"
+    stubs.write_text(_handwritten_stubs(real_plan), encoding="utf-8")
+    # src/Arguments.cpp only uses Python: the real one is built in.
+    sources = [DATA / "runtime_stubs.cpp", stubs, ROOT / "src" / "Arguments.cpp"]
+    sources += sorted(real_output_dir.glob("Orthanc*.cpp"))
     command = [
         compiler, "-std=c++17", "-shared", "-fPIC", "-O0", "-Wall", "-Wextra", "-Werror",
         "-I", str(ROOT / "src"), "-I", str(real_output_dir), "-I", include,

@@ -1,6 +1,7 @@
 """Fixtures of tests/docker.
 
-Unit tests (entrypoint, health check, packaging/docker.py) run anywhere.
+Unit tests (entrypoint, health check, packaging/orthanc_packaging/docker.py)
+run anywhere.
 The image tests start real containers of the image that `nox -s docker`
 built and names in ORTHANC_DOCKER_IMAGE; run alone, they skip without it.
 """
@@ -22,11 +23,11 @@ _CONTAINERS_KEY = pytest.StashKey[list[containers.Container]]()
 
 
 def load_module(name: str, path: Path) -> types.ModuleType:
-    """Import a file that is not in a package (docker/*.py, packaging/)."""
+    """Import a script that is not in a package (docker/*.py: the image runs
+    them as plain files)."""
     if name in sys.modules:
         return sys.modules[name]
-    spec = importlib.util.spec_from_file_location(
-        name, path, submodule_search_locations=[str(path.parent)] if path.name == "__init__.py" else None)
+    spec = importlib.util.spec_from_file_location(name, path)
     assert spec is not None and spec.loader is not None
     module = importlib.util.module_from_spec(spec)
     sys.modules[name] = module
@@ -46,12 +47,12 @@ def healthcheck() -> types.ModuleType:
 
 @pytest.fixture(scope="session")
 def docker_tools() -> types.ModuleType:
-    # packaging/ has the name of the PyPA library pytest imports: load it as
-    # orthanc_packaging, like noxfile.py does.
-    load_module("orthanc_packaging", ROOT / "packaging" / "__init__.py")
-    import importlib
+    # The release library, imported like noxfile.py does.
+    if str(ROOT / "packaging") not in sys.path:
+        sys.path.insert(0, str(ROOT / "packaging"))
+    from orthanc_packaging import docker
 
-    return importlib.import_module("orthanc_packaging.docker")
+    return docker
 
 
 def _image_from_env(variable: str) -> str:

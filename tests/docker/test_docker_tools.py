@@ -1,5 +1,5 @@
-"""packaging/docker.py without a daemon: names, the build context, the
-wheel mirror, the debootstrap slimming, the limits."""
+"""packaging/orthanc_packaging/docker.py without a daemon: names, the build
+context, the wheel mirror, the debootstrap slimming, the limits."""
 
 from __future__ import annotations
 

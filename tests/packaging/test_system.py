@@ -3,10 +3,9 @@
 from __future__ import annotations
 
 import subprocess
-from typing import List, Sequence
+from typing import Sequence
 
 import pytest
-
 from orthanc_packaging import system
 
 
@@ -14,9 +13,9 @@ class FakeApt:
     def __init__(self, installed: Sequence[str], apt_fails: bool = False) -> None:
         self.installed = set(installed)
         self.apt_fails = apt_fails
-        self.commands: List[List[str]] = []
+        self.commands: list[list[str]] = []
 
-    def __call__(self, command: Sequence[str]) -> "subprocess.CompletedProcess[str]":
+    def __call__(self, command: Sequence[str]) -> subprocess.CompletedProcess[str]:
         command = list(command)
         self.commands.append(command)
         if command[0] == "dpkg-query":

@@ -1,6 +1,6 @@
-"""packaging/wheels.py without building the plugin: Python discovery,
-commands, auditwheel output, the SDK pin, the link stub and the wheel checks
-(on wheels assembled here around small real ELF libraries)."""
+"""packaging/orthanc_packaging/wheels.py without building the plugin: Python
+discovery, commands, auditwheel output, the SDK pin, the link stub and the
+wheel checks (on wheels assembled here around small real ELF libraries)."""
 
 from __future__ import annotations
 
@@ -23,7 +23,8 @@ else:  # pragma: no cover
 
 
 def test_minors_are_those_of_the_release_tools() -> None:
-    text = (ROOT / "packaging" / "discovery.py").read_text(encoding="utf-8")
+    source = ROOT / "packaging" / "orthanc_packaging" / "discovery.py"
+    text = source.read_text(encoding="utf-8")
     m = re.search(r"^SUPPORTED_MINORS[^=]*=\s*\(([^)]*)\)", text, re.MULTILINE)
     assert m
     assert tuple(re.findall(r'"([^"]+)"', m.group(1))) == wheels.MINORS
@@ -51,7 +52,8 @@ def test_portable_flags_are_those_of_the_manylinux_builds() -> None:
             "CMAKE_ARGS"
         ]
     stub_command = (
-        "$(python /project/packaging/wheels.py link-stub /tmp/orthanc-python-link)"
+        "$(python /project/packaging/orthanc_packaging/wheels.py"
+        " link-stub /tmp/orthanc-python-link)"
     )
     assert stub_command in cmake_args
     assert cmake_args.replace(stub_command, "STUB") == wheels.portable_cmake_args(

@@ -1,32 +1,22 @@
 """What the tests of tests/wheels share: the project's paths and
-packaging/wheels.py, loaded from its file as ``orthanc_wheels`` (the
-folder's name is also the PyPA library's, which pytest imports)."""
+packaging/orthanc_packaging/wheels.py (imported like noxfile.py does)."""
 
 from __future__ import annotations
 
-import importlib.util
 import os
 import shutil
 import sys
 from pathlib import Path
-from types import ModuleType
 
 ROOT = Path(__file__).resolve().parents[2]
 PACKAGE_SOURCE = ROOT / "python"
 
+if str(ROOT / "packaging") not in sys.path:
+    sys.path.insert(0, str(ROOT / "packaging"))
 
-def _load(name: str, path: Path) -> ModuleType:
-    if name in sys.modules:
-        return sys.modules[name]
-    spec = importlib.util.spec_from_file_location(name, path)
-    assert spec is not None and spec.loader is not None
-    module = importlib.util.module_from_spec(spec)
-    sys.modules[name] = module  # dataclasses look their module up while it runs
-    spec.loader.exec_module(module)
-    return module
+from orthanc_packaging import wheels  # noqa: E402
 
-
-wheels = _load("orthanc_wheels", ROOT / "packaging" / "wheels.py")
+__all__ = ["PACKAGE_SOURCE", "ROOT", "tool", "wheels"]
 
 
 def tool(name: str) -> str | None:

@@ -3,15 +3,12 @@
 
 from __future__ import annotations
 
-import importlib
 import shutil
 import subprocess
 
 import pytest
-from windows_env import ROOT, windows
-
-# Loaded by windows_env as a submodule of orthanc_packaging, like windows.
-discovery = importlib.import_module(windows.__package__ + ".discovery")
+from orthanc_packaging import discovery  # on sys.path: conftest imports windows_env
+from windows_env import ROOT
 
 WORKFLOW = ROOT / ".github" / "workflows" / "windows.yml"
 

@@ -1,8 +1,8 @@
-"""What the Windows tests share: packaging/windows.py (loaded as
-``orthanc_packaging.windows``: packaging/ shares its name with the PyPA
-library), and where the built DLL, the smoke-test host and the Windows
-Python they run with are.  A module of its own, not conftest.py, so that
-the tests import it by a name no other conftest.py shadows.
+"""What the Windows tests share: packaging/orthanc_packaging/windows.py
+(imported like noxfile.py does), and where the built DLL, the smoke-test host
+and the Windows Python they run with are.  A module of its own, not
+conftest.py, so that the tests import it by a name no other conftest.py
+shadows.
 
 ``nox -s windows-3.X`` sets ORTHANC_WINDOWS_* to what it built and
 ORTHANC_WINDOWS_REQUIRE=1, so that a missing piece fails the run; a plain
@@ -11,12 +11,9 @@ ORTHANC_WINDOWS_REQUIRE=1, so that a missing piece fails the run; a plain
 
 from __future__ import annotations
 
-import importlib
-import importlib.util
 import os
 import shutil
 import sys
-import types
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -25,22 +22,11 @@ import pytest
 ROOT = Path(__file__).resolve().parents[2]
 
 
-def _load_windows_module() -> types.ModuleType:
-    name = "orthanc_packaging"
-    if name not in sys.modules:
-        spec = importlib.util.spec_from_file_location(
-            name,
-            ROOT / "packaging" / "__init__.py",
-            submodule_search_locations=[str(ROOT / "packaging")],
-        )
-        assert spec is not None and spec.loader is not None
-        package = importlib.util.module_from_spec(spec)
-        sys.modules[name] = package
-        spec.loader.exec_module(package)
-    return importlib.import_module(f"{name}.windows")
+if str(ROOT / "packaging") not in sys.path:
+    sys.path.insert(0, str(ROOT / "packaging"))
 
+from orthanc_packaging import windows  # noqa: E402
 
-windows = _load_windows_module()
 NATIVE = sys.platform.startswith("win")
 
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 import re
 from pathlib import Path
 
-PROJECT_ROOT = Path(__file__).resolve().parent.parent
+PROJECT_ROOT = Path(__file__).resolve().parents[2]
 
 # Plain X.Y.Z with an optional pre-release/local suffix; the string ends up in
 # file names, so anything with spaces or slashes is refused early.

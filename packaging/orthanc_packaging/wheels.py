@@ -5,11 +5,11 @@
   excluded, checked, then tested in a real Orthanc (tests/wheels). The nox
   session ``wheels`` runs it.
 - The commands that the cibuildwheel configuration runs (``python
-  packaging/wheels.py check-sdk|link-stub|check-wheel``).
+  packaging/orthanc_packaging/wheels.py check-sdk|link-stub|check-wheel``).
 
-Standard library only, and no import of the rest of ``packaging``: the same
-file runs as a script inside cibuildwheel's manylinux containers and under
-every Python the wheels are built for.
+Standard library only, and no import of the rest of ``orthanc_packaging``:
+the same file runs as a script inside cibuildwheel's manylinux containers and
+under every Python the wheels are built for.
 
 Why libpython is never bundled: the plugin embeds the Python whose venv the
 wheel is installed into, so it must load that Python's own library (its
@@ -38,7 +38,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import IO, Callable, Mapping, Sequence
 
-ROOT = Path(__file__).resolve().parent.parent
+ROOT = Path(__file__).resolve().parents[2]
 MINORS: tuple[str, ...] = ("3.8", "3.9", "3.10", "3.11", "3.12", "3.13")
 
 # Debian bookworm's orthanc-dev 1.10.1+dfsg-2+deb12u1, the header of every

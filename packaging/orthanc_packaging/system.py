@@ -20,7 +20,7 @@ BUILD_AND_TEST_PACKAGES = ("orthanc", "orthanc-dev", "cmake", "g++", "dcmtk", "c
 Runner = Callable[[Sequence[str]], "subprocess.CompletedProcess[str]"]
 
 
-def _run(command: Sequence[str]) -> "subprocess.CompletedProcess[str]":
+def _run(command: Sequence[str]) -> subprocess.CompletedProcess[str]:
     return subprocess.run(list(command), capture_output=True, text=True, check=False)
 
 

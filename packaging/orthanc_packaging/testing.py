@@ -25,7 +25,7 @@ from .discovery import FoundPython
 from .report import Reporter
 from .version import PROJECT_ROOT
 
-TARGET_REQUIREMENTS = Path(__file__).resolve().parent / "requirements" / "target.txt"
+TARGET_REQUIREMENTS = Path(__file__).resolve().parents[1] / "requirements" / "target.txt"
 STAMP = ".orthanc-requirements.sha256"
 
 # The contract with tests/orthanc_server.py.
@@ -144,7 +144,7 @@ def ensure_target_venv(
         ]
         venv_dir.parent.mkdir(parents=True, exist_ok=True)
         for cmd in steps:
-            # Not from the project root, where `packaging` would be ours.
+            # From the venv's parent folder, not the project root.
             out = run(
                 cmd,
                 capture_output=True,
@@ -173,6 +173,7 @@ def plugin_test_env(
     # 3.8) at another version's modules.
     env.pop("PYTHONPATH", None)
     env.pop("PYTHONHOME", None)
+    env.pop("VIRTUAL_ENV", None)  # the plugin would put the nox venv on its sys.path
     return env
 
 

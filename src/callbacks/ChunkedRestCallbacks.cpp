@@ -1,0 +1,195 @@
+// orthanc.RegisterChunkedRestCallback(): REST routes whose POST and PUT
+// bodies reach Python chunk by chunk.  As for RegisterRestCallback, Orthanc
+// gives the C callbacks no user data, so each route gets its own entry
+// points ("slots").  The reader made for one request carries its Python object.
+#include "../Errors.h"
+#include "../Gil.h"
+#include "../HandleObject.h"
+#include "../PluginContext.h"
+#include "CallbackList.h"
+#include "HttpRequest.h"
+#include "OrthancGenerated.h"
+
+#include <array>
+#include <string>
+#include <utility>
+
+namespace
+{
+constexpr size_t kMaxRoutes = 64;
+
+struct Route
+{
+  std::string regex;
+  PyRef get;     // callback(output, uri, **request), or empty
+  PyRef post;    // factory(uri, **request) -> reader, or empty
+  PyRef remove;  // DELETE: callback(output, uri, **request), or empty
+  PyRef put;     // factory(uri, **request) -> reader, or empty
+};
+
+class Routes : public Forgettable
+{
+public:
+  std::array<Route, kMaxRoutes> routes;
+  size_t count = 0;
+
+  void Forget() override
+  {
+    for (Route& route : routes)
+    {
+      route.get = route.post = route.remove = route.put = PyRef();
+    }
+  }
+};
+
+Routes routes_;
+
+// The reader of one POST or PUT request: the object the Python factory returned.
+struct Reader
+{
+  PyRef object;  // destroyed with the GIL held (Finalize)
+  std::string uri;
+};
+
+OrthancPluginErrorCode HandleGetOrDelete(size_t slot, OrthancPluginRestOutput* output, const char* url,
+                                         const OrthancPluginHttpRequest* request)
+{
+  GilHold gil;
+  const std::string where = std::string("the chunked REST callback for ") + url;
+  const Route& route = routes_.routes[slot];
+  PyRef callback = (request->method == OrthancPluginHttpMethod_Delete) ? route.remove : route.get;
+  if (!callback)
+  {
+    return OrthancPluginErrorCode_Plugin;  // the plugin is stopping
+  }
+  BorrowedHandle outputObject(PyRef::Steal(generated::Wrap_RestOutput(output, false)));
+  PyRef kwargs = RestRequestKeywords(request, false);
+  PyRef args = PyRef::Steal(Py_BuildValue("(Os)", outputObject.get(), url));
+  PyRef result = (outputObject.get() != nullptr && kwargs && args)
+                     ? PyRef::Steal(PyObject_Call(callback.get(), args.get(), kwargs.get()))
+                     : PyRef();
+  return result ? OrthancPluginErrorCode_Success : ReportPythonError(where.c_str());
+}
+
+OrthancPluginErrorCode CreateReader(size_t slot, OrthancPluginServerChunkedRequestReader** reader, const char* url,
+                                    const OrthancPluginHttpRequest* request)
+{
+  GilHold gil;
+  const std::string where = std::string("the chunked REST callback for ") + url;
+  const Route& route = routes_.routes[slot];
+  PyRef factory = (request->method == OrthancPluginHttpMethod_Put) ? route.put : route.post;
+  if (!factory)
+  {
+    return OrthancPluginErrorCode_Plugin;
+  }
+  PyRef kwargs = RestRequestKeywords(request, false);
+  PyRef args = PyRef::Steal(Py_BuildValue("(s)", url));
+  PyRef object = (kwargs && args) ? PyRef::Steal(PyObject_Call(factory.get(), args.get(), kwargs.get())) : PyRef();
+  if (!object)
+  {
+    return ReportPythonError(where.c_str());
+  }
+  *reader = reinterpret_cast<OrthancPluginServerChunkedRequestReader*>(new Reader{std::move(object), url});
+  return OrthancPluginErrorCode_Success;
+}
+
+Reader& ReaderOf(OrthancPluginServerChunkedRequestReader* reader)
+{
+  return *reinterpret_cast<Reader*>(reader);
+}
+
+OrthancPluginErrorCode AddChunk(OrthancPluginServerChunkedRequestReader* handle, const void* data, uint32_t size)
+{
+  Reader& reader = ReaderOf(handle);
+  GilHold gil;
+  PyRef chunk = PyRef::Steal(PyBytes_FromStringAndSize(static_cast<const char*>(data), static_cast<Py_ssize_t>(size)));
+  PyRef result = chunk ? PyRef::Steal(PyObject_CallMethod(reader.object.get(), "AddChunk", "O", chunk.get())) : PyRef();
+  return result ? OrthancPluginErrorCode_Success
+                : ReportPythonError(("the chunked REST reader (AddChunk) for " + reader.uri).c_str());
+}
+
+OrthancPluginErrorCode Execute(OrthancPluginServerChunkedRequestReader* handle, OrthancPluginRestOutput* output)
+{
+  Reader& reader = ReaderOf(handle);
+  GilHold gil;
+  BorrowedHandle outputObject(PyRef::Steal(generated::Wrap_RestOutput(output, false)));
+  PyRef result = outputObject.get() != nullptr
+                     ? PyRef::Steal(PyObject_CallMethod(reader.object.get(), "Execute", "O", outputObject.get()))
+                     : PyRef();
+  return result ? OrthancPluginErrorCode_Success
+                : ReportPythonError(("the chunked REST reader (Execute) for " + reader.uri).c_str());
+}
+
+void Finalize(OrthancPluginServerChunkedRequestReader* handle)
+{
+  GilHold gil;
+  delete &ReaderOf(handle);
+}
+
+template <size_t Slot>
+OrthancPluginErrorCode GetOrDeleteSlot(OrthancPluginRestOutput* output, const char* url,
+                                       const OrthancPluginHttpRequest* request)
+{
+  return HandleGetOrDelete(Slot, output, url, request);
+}
+
+template <size_t Slot>
+OrthancPluginErrorCode FactorySlot(OrthancPluginServerChunkedRequestReader** reader, const char* url,
+                                   const OrthancPluginHttpRequest* request)
+{
+  return CreateReader(Slot, reader, url, request);
+}
+
+template <size_t... Slots>
+constexpr auto MakeRestSlots(std::index_sequence<Slots...>)
+{
+  return std::array<OrthancPluginRestCallback, sizeof...(Slots)>{&GetOrDeleteSlot<Slots>...};
+}
+
+template <size_t... Slots>
+constexpr auto MakeFactorySlots(std::index_sequence<Slots...>)
+{
+  return std::array<OrthancPluginServerChunkedRequestReaderFactory, sizeof...(Slots)>{&FactorySlot<Slots>...};
+}
+
+constexpr auto kRestSlots = MakeRestSlots(std::make_index_sequence<kMaxRoutes>());
+constexpr auto kFactorySlots = MakeFactorySlots(std::make_index_sequence<kMaxRoutes>());
+
+PyRef Optional(PyObject* callable)
+{
+  return callable == Py_None ? PyRef() : PyRef::Borrow(callable);
+}
+}  // namespace
+
+PyObject* RegisterChunkedRestCallback(PyObject* /* module */, PyObject* args)
+{
+  const char* function = "RegisterChunkedRestCallback";
+  const char* regex = nullptr;
+  PyObject* get = nullptr;
+  PyObject* post = nullptr;
+  PyObject* remove = nullptr;
+  PyObject* put = nullptr;
+  if (!PyArg_ParseTuple(args, "sOOOO:RegisterChunkedRestCallback", &regex, &get, &post, &remove, &put) ||
+      !CheckOptionalCallable(get, function) || !CheckOptionalCallable(post, function) ||
+      !CheckOptionalCallable(remove, function) || !CheckOptionalCallable(put, function))
+  {
+    return nullptr;
+  }
+  if (routes_.count == kMaxRoutes)
+  {
+    return PyErr_Format(PyExc_RuntimeError, "%s: at most %d chunked REST routes can be registered", function,
+                        static_cast<int>(kMaxRoutes));
+  }
+  const size_t slot = routes_.count++;
+  Route& route = routes_.routes[slot];
+  route = Route{regex, Optional(get), Optional(post), Optional(remove), Optional(put)};
+  {
+    // A handler left to NULL makes Orthanc answer 405 Method Not Allowed.
+    GilRelease nogil;
+    OrthancPluginRegisterChunkedRestCallback(
+        PluginContext(), regex, route.get ? kRestSlots[slot] : nullptr, route.post ? kFactorySlots[slot] : nullptr,
+        route.remove ? kRestSlots[slot] : nullptr, route.put ? kFactorySlots[slot] : nullptr, AddChunk, Execute,
+        Finalize);
+  }
+  Py_RETURN_NONE;
+}

@@ -1,0 +1,315 @@
+// DICOM SCP callbacks:
+//   orthanc.RegisterFindCallback()       C-FIND SCP (patients, studies...)
+//   orthanc.RegisterWorklistCallback()   C-FIND SCP for modality worklists
+//   orthanc.RegisterMoveCallback()       C-MOVE SCP, one sub-operation per request (as upstream)
+//   orthanc.RegisterMoveCallback2()      C-MOVE SCP with a Python driver and its own sub-operation count
+// Orthanc calls them from its DICOM server threads.
+#include "../Errors.h"
+#include "../Gil.h"
+#include "../HandleObject.h"
+#include "../Log.h"
+#include "../PluginContext.h"
+#include "CallbackList.h"
+#include "OrthancGenerated.h"
+
+#include <memory>
+#include <string>
+
+namespace
+{
+CallbackSlot find_("C-FIND SCP callback");
+CallbackSlot worklist_("worklist callback");
+
+// RegisterMoveCallback and RegisterMoveCallback2 share Orthanc's one C-MOVE handler.
+CallbackSlot move_("C-MOVE SCP callback");
+CallbackSlot moveDriverFactory_("C-MOVE SCP callback");
+CallbackSlot getMoveSize_("C-MOVE SCP callback");
+CallbackSlot applyMove_("C-MOVE SCP callback");
+CallbackSlot freeMove_("C-MOVE SCP callback");
+
+OrthancPluginErrorCode OnFind(OrthancPluginFindAnswers* answers, const OrthancPluginFindQuery* query,
+                              const char* issuerAet, const char* calledAet)
+{
+  const char* where = "the C-FIND SCP callback";
+  GilHold gil;
+  PyRef callback = find_.Get();
+  if (!callback)
+  {
+    return OrthancPluginErrorCode_Plugin;
+  }
+  BorrowedHandle answersObject(PyRef::Steal(generated::Wrap_FindAnswers(answers, false)));
+  BorrowedHandle queryObject(PyRef::Steal(generated::Wrap_FindQuery(query, false)));
+  if (answersObject.get() == nullptr || queryObject.get() == nullptr)
+  {
+    return ReportPythonError(where);
+  }
+  PyRef result = PyRef::Steal(PyObject_CallFunction(callback.get(), "OOss", answersObject.get(), queryObject.get(),
+                                                    issuerAet, calledAet));
+  return result ? OrthancPluginErrorCode_Success : ReportPythonError(where);
+}
+
+OrthancPluginErrorCode OnWorklist(OrthancPluginWorklistAnswers* answers, const OrthancPluginWorklistQuery* query,
+                                  const char* issuerAet, const char* calledAet)
+{
+  const char* where = "the worklist callback";
+  GilHold gil;
+  PyRef callback = worklist_.Get();
+  if (!callback)
+  {
+    return OrthancPluginErrorCode_Plugin;
+  }
+  BorrowedHandle answersObject(PyRef::Steal(generated::Wrap_WorklistAnswers(answers, false)));
+  BorrowedHandle queryObject(PyRef::Steal(generated::Wrap_WorklistQuery(query, false)));
+  if (answersObject.get() == nullptr || queryObject.get() == nullptr)
+  {
+    return ReportPythonError(where);
+  }
+  PyRef result = PyRef::Steal(PyObject_CallFunction(callback.get(), "OOss", answersObject.get(), queryObject.get(),
+                                                    issuerAet, calledAet));
+  return result ? OrthancPluginErrorCode_Success : ReportPythonError(where);
+}
+
+// --- C-MOVE -------------------------------------------------------------------
+
+// What a C-MOVE request asks for, copied from Orthanc's arguments.
+struct MoveRequest
+{
+  OrthancPluginResourceType level;
+  std::string patientId;
+  std::string accessionNumber;
+  std::string studyInstanceUid;
+  std::string seriesInstanceUid;
+  std::string sopInstanceUid;
+  std::string originatorAet;
+  std::string sourceAet;
+  std::string targetAet;
+  uint16_t originatorId;
+
+  static std::string Copy(const char* value) { return value != nullptr ? value : ""; }
+
+  // The keyword arguments of the Python callback (as upstream).
+  PyRef Keywords() const
+  {
+    const char* levelName = nullptr;
+    switch (level)
+    {
+      case OrthancPluginResourceType_Patient: levelName = "PATIENT"; break;
+      case OrthancPluginResourceType_Study: levelName = "STUDY"; break;
+      case OrthancPluginResourceType_Series: levelName = "SERIES"; break;
+      case OrthancPluginResourceType_Instance: levelName = "INSTANCE"; break;
+      default:
+        PyErr_Format(PyExc_ValueError, "unknown C-MOVE level %d", static_cast<int>(level));
+        return PyRef();
+    }
+    return PyRef::Steal(Py_BuildValue(
+        "{s:s,s:s,s:s,s:s,s:s,s:s,s:s,s:s,s:s,s:i}", "Level", levelName, "PatientID", patientId.c_str(),
+        "AccessionNumber", accessionNumber.c_str(), "StudyInstanceUID", studyInstanceUid.c_str(),
+        "SeriesInstanceUID", seriesInstanceUid.c_str(), "SOPInstanceUID", sopInstanceUid.c_str(),
+        "OriginatorAET", originatorAet.c_str(), "SourceAET", sourceAet.c_str(), "TargetAET", targetAet.c_str(),
+        "OriginatorID", static_cast<int>(originatorId)));
+  }
+};
+
+MoveRequest* NewMoveRequest(OrthancPluginResourceType level, const char* patientId, const char* accessionNumber,
+                            const char* studyInstanceUid, const char* seriesInstanceUid, const char* sopInstanceUid,
+                            const char* originatorAet, const char* sourceAet, const char* targetAet,
+                            uint16_t originatorId)
+{
+  return new MoveRequest{level,
+                         MoveRequest::Copy(patientId),
+                         MoveRequest::Copy(accessionNumber),
+                         MoveRequest::Copy(studyInstanceUid),
+                         MoveRequest::Copy(seriesInstanceUid),
+                         MoveRequest::Copy(sopInstanceUid),
+                         MoveRequest::Copy(originatorAet),
+                         MoveRequest::Copy(sourceAet),
+                         MoveRequest::Copy(targetAet),
+                         originatorId};
+}
+
+// Version 1: the driver is the request; the Python callback runs as the one sub-operation.
+void* CreateMove(OrthancPluginResourceType level, const char* patientId, const char* accessionNumber,
+                 const char* studyInstanceUid, const char* seriesInstanceUid, const char* sopInstanceUid,
+                 const char* originatorAet, const char* sourceAet, const char* targetAet, uint16_t originatorId)
+{
+  return NewMoveRequest(level, patientId, accessionNumber, studyInstanceUid, seriesInstanceUid, sopInstanceUid,
+                        originatorAet, sourceAet, targetAet, originatorId);
+}
+
+uint32_t GetMoveSize(void* /* driver */)
+{
+  return 1;
+}
+
+OrthancPluginErrorCode ApplyMove(void* driver)
+{
+  const char* where = "the C-MOVE SCP callback";
+  GilHold gil;
+  PyRef callback = move_.Get();
+  PyRef kwargs = static_cast<MoveRequest*>(driver)->Keywords();
+  PyRef args = PyRef::Steal(PyTuple_New(0));
+  if (!callback || !kwargs || !args)
+  {
+    return ReportPythonError(where);
+  }
+  PyRef result = PyRef::Steal(PyObject_Call(callback.get(), args.get(), kwargs.get()));
+  return result ? OrthancPluginErrorCode_Success : ReportPythonError(where);
+}
+
+void FreeMove(void* driver)
+{
+  delete static_cast<MoveRequest*>(driver);  // no Python object inside
+}
+
+// Version 2: the driver is a Python object made by the Python factory.
+struct PythonMoveDriver
+{
+  PyRef driver;  // destroyed with the GIL held (FreeMove2)
+};
+
+void* CreateMove2(OrthancPluginResourceType level, const char* patientId, const char* accessionNumber,
+                  const char* studyInstanceUid, const char* seriesInstanceUid, const char* sopInstanceUid,
+                  const char* originatorAet, const char* sourceAet, const char* targetAet, uint16_t originatorId)
+{
+  std::unique_ptr<MoveRequest> request(NewMoveRequest(level, patientId, accessionNumber, studyInstanceUid,
+                                                      seriesInstanceUid, sopInstanceUid, originatorAet, sourceAet,
+                                                      targetAet, originatorId));
+  GilHold gil;
+  PyRef factory = moveDriverFactory_.Get();
+  PyRef kwargs = request->Keywords();
+  PyRef args = PyRef::Steal(PyTuple_New(0));
+  PyRef driver = (factory && kwargs && args) ? PyRef::Steal(PyObject_Call(factory.get(), args.get(), kwargs.get()))
+                                             : PyRef();
+  if (!driver)
+  {
+    ReportPythonError("the C-MOVE SCP callback (creation of the driver)");
+    return nullptr;  // Orthanc answers the C-MOVE with a failure
+  }
+  return new PythonMoveDriver{std::move(driver)};
+}
+
+uint32_t GetMoveSize2(void* driver)
+{
+  const char* where = "the C-MOVE SCP callback (getMoveSize)";
+  GilHold gil;
+  PyRef callback = getMoveSize_.Get();
+  PyRef result = callback ? PyRef::Steal(PyObject_CallFunctionObjArgs(
+                                callback.get(), static_cast<PythonMoveDriver*>(driver)->driver.get(), nullptr))
+                          : PyRef();
+  if (!result)
+  {
+    ReportPythonError(where);
+    return 0;
+  }
+  const unsigned long size = PyLong_Check(result.get()) ? PyLong_AsUnsignedLong(result.get()) : 0;
+  if (PyErr_Occurred() != nullptr || size > UINT32_MAX || !PyLong_Check(result.get()))
+  {
+    PyErr_Clear();
+    LogError(std::string("Python plugin: ") + where + " must return a number of sub-operations (int)");
+    return 0;
+  }
+  return static_cast<uint32_t>(size);
+}
+
+OrthancPluginErrorCode ApplyMove2(void* driver)
+{
+  const char* where = "the C-MOVE SCP callback (applyMove)";
+  GilHold gil;
+  PyRef callback = applyMove_.Get();
+  PyRef result = callback ? PyRef::Steal(PyObject_CallFunctionObjArgs(
+                                callback.get(), static_cast<PythonMoveDriver*>(driver)->driver.get(), nullptr))
+                          : PyRef();
+  return result ? OrthancPluginErrorCode_Success : ReportPythonError(where);
+}
+
+void FreeMove2(void* driver)
+{
+  GilHold gil;
+  std::unique_ptr<PythonMoveDriver> owned(static_cast<PythonMoveDriver*>(driver));
+  PyRef callback = freeMove_.Get();
+  PyRef result = callback ? PyRef::Steal(PyObject_CallFunctionObjArgs(callback.get(), owned->driver.get(), nullptr))
+                          : PyRef();
+  if (callback && !result)
+  {
+    ReportPythonError("the C-MOVE SCP callback (freeMove)");
+  }
+}  // `owned` (and the Python driver) go away here, with the GIL held
+
+bool CheckNoMoveHandler(const char* function)
+{
+  if (move_.IsSet() || moveDriverFactory_.IsSet())
+  {
+    PyErr_Format(PyExc_RuntimeError, "%s: can only register one C-MOVE SCP callback (RegisterMoveCallback or "
+                 "RegisterMoveCallback2)", function);
+    return false;
+  }
+  return true;
+}
+}  // namespace
+
+PyObject* RegisterFindCallback(PyObject* /* module */, PyObject* args)
+{
+  if (!ParseCallbackArgument(args, find_, "RegisterFindCallback"))
+  {
+    return nullptr;
+  }
+  OrthancPluginErrorCode code;
+  {
+    GilRelease nogil;
+    code = OrthancPluginRegisterFindCallback(PluginContext(), OnFind);
+  }
+  return ResultFromErrorCode(code);
+}
+
+PyObject* RegisterWorklistCallback(PyObject* /* module */, PyObject* args)
+{
+  if (!ParseCallbackArgument(args, worklist_, "RegisterWorklistCallback"))
+  {
+    return nullptr;
+  }
+  OrthancPluginErrorCode code;
+  {
+    GilRelease nogil;
+    code = OrthancPluginRegisterWorklistCallback(PluginContext(), OnWorklist);
+  }
+  return ResultFromErrorCode(code);
+}
+
+PyObject* RegisterMoveCallback(PyObject* /* module */, PyObject* args)
+{
+  if (!CheckNoMoveHandler("RegisterMoveCallback") || !ParseCallbackArgument(args, move_, "RegisterMoveCallback"))
+  {
+    return nullptr;
+  }
+  OrthancPluginErrorCode code;
+  {
+    GilRelease nogil;
+    code = OrthancPluginRegisterMoveCallback(PluginContext(), CreateMove, GetMoveSize, ApplyMove, FreeMove);
+  }
+  return ResultFromErrorCode(code);
+}
+
+PyObject* RegisterMoveCallback2(PyObject* /* module */, PyObject* args)
+{
+  PyObject* factory = nullptr;
+  PyObject* getMoveSize = nullptr;
+  PyObject* applyMove = nullptr;
+  PyObject* freeMove = nullptr;
+  const char* function = "RegisterMoveCallback2";
+  if (!PyArg_ParseTuple(args, "OOOO:RegisterMoveCallback2", &factory, &getMoveSize, &applyMove, &freeMove) ||
+      !CheckNoMoveHandler(function) || !CheckCallable(factory, function) || !CheckCallable(getMoveSize, function) ||
+      !CheckCallable(applyMove, function) || !CheckCallable(freeMove, function))
+  {
+    return nullptr;
+  }
+  moveDriverFactory_.Set(factory, function);
+  getMoveSize_.Set(getMoveSize, function);
+  applyMove_.Set(applyMove, function);
+  freeMove_.Set(freeMove, function);
+  OrthancPluginErrorCode code;
+  {
+    GilRelease nogil;
+    code = OrthancPluginRegisterMoveCallback(PluginContext(), CreateMove2, GetMoveSize2, ApplyMove2, FreeMove2);
+  }
+  return ResultFromErrorCode(code);
+}

@@ -1,0 +1,258 @@
+// Jobs written in Python:
+//   orthanc.CreateJob(job, jobType)        an orthanc.Job whose steps are the Python object's methods
+//   orthanc.RegisterJobsUnserializer()     recreate saved jobs when Orthanc starts
+// Orthanc's job engine calls the methods from its worker threads (and from
+// the REST API threads for the progress and the content).
+#include "../Errors.h"
+#include "../Gil.h"
+#include "../HandleObject.h"
+#include "../Log.h"
+#include "../PluginContext.h"
+#include "CallbackList.h"
+#include "OrthancGenerated.h"
+
+#include <memory>
+#include <mutex>
+#include <string>
+
+namespace
+{
+CallbackSlot unserializer_("jobs unserializer");
+
+// The `void* job` given to Orthanc.
+struct PythonJob
+{
+  PyRef object;            // the Python job; destroyed with the GIL held (Finalize)
+  std::string type;
+  std::mutex textMutex;    // Orthanc may ask for the content from several threads
+  std::string content;     // what GetContent() last returned (must outlive the call)
+  std::string serialized;  // what GetSerialized() last returned
+};
+
+PythonJob& JobOf(void* job)
+{
+  return *static_cast<PythonJob*>(job);
+}
+
+std::string Where(const PythonJob& job, const char* method)
+{
+  return "the job " + job.type + " (" + method + ")";
+}
+
+// Calls job.<method>(*args); an empty PyRef (no exception) if the method does not exist and is optional.
+PyRef CallMethod(PythonJob& job, const char* method, bool optional, PyObject* argument = nullptr)
+{
+  PyRef function = PyRef::Steal(PyObject_GetAttrString(job.object.get(), method));
+  if (!function)
+  {
+    if (optional && PyErr_ExceptionMatches(PyExc_AttributeError))
+    {
+      PyErr_Clear();
+    }
+    return PyRef();
+  }
+  // (PyObject_CallOneArg and PyObject_CallNoArgs are Python 3.9+.)
+  return PyRef::Steal(PyObject_CallFunctionObjArgs(function.get(), argument, nullptr));
+}
+
+// str as is; any other object (dict, list...) through json.dumps(); nullptr with an exception on failure.
+const char* KeepJsonText(PyObject* value, std::string& target)
+{
+  PyRef text;
+  if (PyUnicode_Check(value))
+  {
+    text = PyRef::Borrow(value);
+  }
+  else
+  {
+    PyRef json = PyRef::Steal(PyImport_ImportModule("json"));
+    text = json ? PyRef::Steal(PyObject_CallMethod(json.get(), "dumps", "O", value)) : PyRef();
+  }
+  const char* utf8 = text ? PyUnicode_AsUTF8(text.get()) : nullptr;
+  if (utf8 == nullptr)
+  {
+    return nullptr;
+  }
+  target = utf8;
+  return target.c_str();
+}
+
+void Finalize(void* job)
+{
+  GilHold gil;
+  delete static_cast<PythonJob*>(job);
+}
+
+float GetProgress(void* handle)
+{
+  PythonJob& job = JobOf(handle);
+  GilHold gil;
+  PyRef result = CallMethod(job, "GetProgress", true);
+  if (!result)
+  {
+    if (PyErr_Occurred() != nullptr)
+    {
+      ReportPythonError(Where(job, "GetProgress").c_str());
+    }
+    return 0;
+  }
+  const double progress = PyFloat_AsDouble(result.get());
+  if (progress == -1.0 && PyErr_Occurred() != nullptr)
+  {
+    ReportPythonError(Where(job, "GetProgress").c_str());
+    return 0;
+  }
+  return static_cast<float>(progress);
+}
+
+const char* GetContent(void* handle)
+{
+  PythonJob& job = JobOf(handle);
+  std::lock_guard<std::mutex> lock(job.textMutex);  // before the GIL: never wait for it while holding the GIL
+  GilHold gil;
+  PyRef result = CallMethod(job, "GetContent", true);
+  const char* text = result ? KeepJsonText(result.get(), job.content) : nullptr;
+  if (text == nullptr)
+  {
+    if (PyErr_Occurred() != nullptr)
+    {
+      ReportPythonError(Where(job, "GetContent").c_str());
+    }
+    job.content = "{}";
+    text = job.content.c_str();
+  }
+  return text;
+}
+
+const char* GetSerialized(void* handle)
+{
+  PythonJob& job = JobOf(handle);
+  std::lock_guard<std::mutex> lock(job.textMutex);  // before the GIL: never wait for it while holding the GIL
+  GilHold gil;
+  PyRef result = CallMethod(job, "GetSerialized", true);
+  if (!result || result.get() == Py_None)
+  {
+    if (PyErr_Occurred() != nullptr)
+    {
+      ReportPythonError(Where(job, "GetSerialized").c_str());
+    }
+    return nullptr;  // the job cannot be serialized
+  }
+  const char* text = KeepJsonText(result.get(), job.serialized);
+  if (text == nullptr)
+  {
+    ReportPythonError(Where(job, "GetSerialized").c_str());
+  }
+  return text;
+}
+
+OrthancPluginJobStepStatus Step(void* handle)
+{
+  PythonJob& job = JobOf(handle);
+  GilHold gil;
+  PyRef result = CallMethod(job, "Step", false);
+  const long status = result ? PyLong_AsLong(result.get()) : -1;
+  if (status == -1 && PyErr_Occurred() != nullptr)
+  {
+    ReportPythonError(Where(job, "Step").c_str());
+    return OrthancPluginJobStepStatus_Failure;
+  }
+  switch (status)
+  {
+    case OrthancPluginJobStepStatus_Success:
+    case OrthancPluginJobStepStatus_Failure:
+    case OrthancPluginJobStepStatus_Continue:
+      return static_cast<OrthancPluginJobStepStatus>(status);
+    default:
+      LogError("Python plugin: " + Where(job, "Step") + " must return an orthanc.JobStepStatus");
+      return OrthancPluginJobStepStatus_Failure;
+  }
+}
+
+OrthancPluginErrorCode Stop(void* handle, OrthancPluginJobStopReason reason)
+{
+  PythonJob& job = JobOf(handle);
+  GilHold gil;
+  PyRef argument = PyRef::Steal(PyLong_FromLong(reason));
+  PyRef result = argument ? CallMethod(job, "Stop", false, argument.get()) : PyRef();
+  return result ? OrthancPluginErrorCode_Success : ReportPythonError(Where(job, "Stop").c_str());
+}
+
+OrthancPluginErrorCode Reset(void* handle)
+{
+  PythonJob& job = JobOf(handle);
+  GilHold gil;
+  PyRef result = CallMethod(job, "Reset", false);
+  return result ? OrthancPluginErrorCode_Success : ReportPythonError(Where(job, "Reset").c_str());
+}
+
+OrthancPluginJob* Unserialize(const char* jobType, const char* serialized)
+{
+  GilHold gil;
+  PyRef callback = unserializer_.Get();
+  PyRef result = callback ? PyRef::Steal(PyObject_CallFunction(callback.get(), "ss", jobType, serialized)) : PyRef();
+  if (!result)
+  {
+    ReportPythonError("the jobs unserializer");
+    return nullptr;
+  }
+  if (result.get() == Py_None)
+  {
+    return nullptr;  // not a job of this plugin
+  }
+  void* job = TakeOwnedHandle(result.get(), generated::Job_Type());
+  if (job == nullptr)
+  {
+    ReportPythonError("the jobs unserializer");
+  }
+  return static_cast<OrthancPluginJob*>(job);
+}
+}  // namespace
+
+PyObject* CreateJob(PyObject* /* module */, PyObject* args)
+{
+  PyObject* object = nullptr;
+  const char* type = nullptr;
+  if (!PyArg_ParseTuple(args, "Os:CreateJob", &object, &type))
+  {
+    return nullptr;
+  }
+  for (const char* method : {"Step", "Stop", "Reset"})
+  {
+    if (!PyObject_HasAttrString(object, method))
+    {
+      return PyErr_Format(PyExc_TypeError, "CreateJob: the job must have a %s() method", method);
+    }
+  }
+  auto job = std::make_unique<PythonJob>();
+  job->object = PyRef::Borrow(object);
+  job->type = type;
+
+  PythonJob* raw = job.get();
+  OrthancPluginJob* handle;
+  {
+    GilRelease nogil;
+    handle = OrthancPluginCreateJob(PluginContext(), raw, Finalize, type, GetProgress, GetContent, GetSerialized,
+                                    Step, Stop, Reset);
+  }
+  if (handle == nullptr)
+  {
+    return RaiseOrthancError(OrthancPluginErrorCode_InternalError);  // `job` is still ours: freed here
+  }
+  job.release();  // Orthanc calls Finalize() when it frees the job
+  // Owned: if the job is never submitted, the Python object frees it (OrthancPluginFreeJob).
+  return generated::Wrap_Job(handle, true);
+}
+
+PyObject* RegisterJobsUnserializer(PyObject* /* module */, PyObject* args)
+{
+  if (!ParseCallbackArgument(args, unserializer_, "RegisterJobsUnserializer"))
+  {
+    return nullptr;
+  }
+  {
+    GilRelease nogil;
+    OrthancPluginRegisterJobsUnserializer(PluginContext(), Unserialize);
+  }
+  Py_RETURN_NONE;
+}

@@ -1,0 +1,157 @@
+// Callbacks that extend what Orthanc does with images and metrics:
+//   orthanc.RegisterRefreshMetricsCallback()   update the metrics before Orthanc publishes them
+//   orthanc.RegisterDecodeImageCallback()      decode DICOM frames in Python
+//   orthanc.RegisterTranscoderCallback()       transcode DICOM instances in Python
+#include "../Errors.h"
+#include "../Gil.h"
+#include "../HandleObject.h"
+#include "../Log.h"
+#include "../PluginContext.h"
+#include "CallbackList.h"
+#include "OrthancGenerated.h"
+
+#include <cstdint>
+#include <cstring>
+
+namespace
+{
+CallbackList refreshMetrics_;
+CallbackSlot decodeImage_("decode image callback");
+CallbackSlot transcoder_("transcoder callback");
+
+void OnRefreshMetrics()
+{
+  GilHold gil;
+  for (const PyRef& callback : refreshMetrics_.Snapshot())
+  {
+    PyRef result = PyRef::Steal(PyObject_CallObject(callback.get(), nullptr));
+    if (!result)
+    {
+      ReportPythonError("the refresh metrics callback");
+    }
+  }
+}
+
+OrthancPluginErrorCode OnDecodeImage(OrthancPluginImage** target, const void* dicom, const uint32_t size,
+                                     uint32_t frameIndex)
+{
+  const char* where = "the decode image callback";
+  GilHold gil;
+  PyRef callback = decodeImage_.Get();
+  PyRef data = PyRef::Steal(PyBytes_FromStringAndSize(static_cast<const char*>(dicom), static_cast<Py_ssize_t>(size)));
+  PyRef result = (callback && data) ? PyRef::Steal(PyObject_CallFunction(callback.get(), "Ok", data.get(),
+                                                                         static_cast<unsigned long>(frameIndex)))
+                                    : PyRef();
+  if (!result)
+  {
+    return ReportPythonError(where);
+  }
+  if (result.get() == Py_None)
+  {
+    *target = nullptr;  // not decoded here: Orthanc tries its other decoders
+    return OrthancPluginErrorCode_Success;
+  }
+  // The image becomes Orthanc's: the Python object is invalidated.
+  void* image = TakeOwnedHandle(result.get(), generated::Image_Type());
+  if (image == nullptr)
+  {
+    return ReportPythonError(where);
+  }
+  *target = static_cast<OrthancPluginImage*>(image);
+  return OrthancPluginErrorCode_Success;
+}
+
+OrthancPluginErrorCode OnTranscode(OrthancPluginMemoryBuffer* transcoded, const void* buffer, uint64_t size,
+                                   const char* const* allowedSyntaxes, uint32_t countSyntaxes,
+                                   uint8_t allowNewSopInstanceUid)
+{
+  const char* where = "the transcoder callback";
+  GilHold gil;
+  PyRef callback = transcoder_.Get();
+  PyRef data = PyRef::Steal(PyBytes_FromStringAndSize(static_cast<const char*>(buffer), static_cast<Py_ssize_t>(size)));
+  PyRef syntaxes = ListOfStrings(allowedSyntaxes, countSyntaxes);
+  PyRef result = (callback && data && syntaxes)
+                     ? PyRef::Steal(PyObject_CallFunction(callback.get(), "OON", data.get(), syntaxes.get(),
+                                                          PyBool_FromLong(allowNewSopInstanceUid)))
+                     : PyRef();
+  if (!result)
+  {
+    return ReportPythonError(where);
+  }
+  if (result.get() == Py_None)
+  {
+    // Not transcoded here: Orthanc tries its other transcoders.
+    return OrthancPluginErrorCode_NotImplemented;
+  }
+  Py_buffer view;
+  if (PyObject_GetBuffer(result.get(), &view, PyBUF_SIMPLE) < 0)
+  {
+    PyErr_Format(PyExc_TypeError, "the transcoder callback must return bytes or None, not '%.100s'",
+                 Py_TYPE(result.get())->tp_name);
+    return ReportPythonError(where);
+  }
+  if (static_cast<unsigned long long>(view.len) > UINT32_MAX)
+  {
+    PyBuffer_Release(&view);
+    PyErr_SetString(PyExc_OverflowError, "the transcoded DICOM file is too large for the Orthanc SDK (4 GB)");
+    return ReportPythonError(where);
+  }
+  OrthancPluginErrorCode code;
+  {
+    GilRelease nogil;
+    code = OrthancPluginCreateMemoryBuffer(PluginContext(), transcoded, static_cast<uint32_t>(view.len));
+    if (code == OrthancPluginErrorCode_Success && view.len > 0)
+    {
+      memcpy(transcoded->data, view.buf, static_cast<size_t>(view.len));
+    }
+  }
+  PyBuffer_Release(&view);
+  return code;
+}
+}  // namespace
+
+PyObject* RegisterRefreshMetricsCallback(PyObject* /* module */, PyObject* args)
+{
+  PyObject* callable = nullptr;
+  if (!PyArg_ParseTuple(args, "O:RegisterRefreshMetricsCallback", &callable) ||
+      !CheckCallable(callable, "RegisterRefreshMetricsCallback"))
+  {
+    return nullptr;
+  }
+  const bool first = refreshMetrics_.empty();
+  refreshMetrics_.Add(callable);
+  if (first)
+  {
+    GilRelease nogil;
+    OrthancPluginRegisterRefreshMetricsCallback(PluginContext(), OnRefreshMetrics);
+  }
+  Py_RETURN_NONE;
+}
+
+PyObject* RegisterDecodeImageCallback(PyObject* /* module */, PyObject* args)
+{
+  if (!ParseCallbackArgument(args, decodeImage_, "RegisterDecodeImageCallback"))
+  {
+    return nullptr;
+  }
+  OrthancPluginErrorCode code;
+  {
+    GilRelease nogil;
+    code = OrthancPluginRegisterDecodeImageCallback(PluginContext(), OnDecodeImage);
+  }
+  return ResultFromErrorCode(code);
+}
+
+PyObject* RegisterTranscoderCallback(PyObject* /* module */, PyObject* args)
+{
+  if (!ParseCallbackArgument(args, transcoder_, "RegisterTranscoderCallback"))
+  {
+    return nullptr;
+  }
+  OrthancPluginErrorCode code;
+  {
+    GilRelease nogil;
+    code = OrthancPluginRegisterTranscoderCallback(PluginContext(), OnTranscode);
+  }
+  return ResultFromErrorCode(code);
+}

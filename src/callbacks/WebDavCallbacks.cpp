@@ -1,0 +1,264 @@
+// orthanc.RegisterWebDavCollection(): a WebDAV folder tree served by Python.
+// The Python callbacks receive the path as a list of str and answer with
+// plain values; this file turns them into the SDK's out-parameters and
+// addFile/addFolder/retrieveFile calls.
+#include "../Errors.h"
+#include "../Gil.h"
+#include "../Log.h"
+#include "../PluginContext.h"
+#include "CallbackList.h"
+#include "OrthancGenerated.h"
+
+#include <memory>
+#include <string>
+#include <vector>
+
+namespace
+{
+struct Collection
+{
+  std::string uri;
+  PyRef isExistingFolder;
+  PyRef listFolder;
+  PyRef retrieveFile;
+  PyRef storeFile;
+  PyRef createFolder;
+  PyRef deleteItem;
+};
+
+class Collections : public Forgettable
+{
+public:
+  // Orthanc keeps a pointer to each collection (the payload) until it stops.
+  std::vector<std::unique_ptr<Collection>> items;
+
+  void Forget() override
+  {
+    for (auto& c : items)
+    {
+      c->isExistingFolder = c->listFolder = c->retrieveFile = c->storeFile = c->createFolder = c->deleteItem = PyRef();
+    }
+  }
+};
+
+Collections collections_;
+
+Collection& CollectionOf(void* payload)
+{
+  return *static_cast<Collection*>(payload);
+}
+
+std::string Where(const Collection& collection, const char* callback)
+{
+  return "the WebDAV collection " + collection.uri + " (" + callback + ")";
+}
+
+// callback(path[, extra]) with the GIL held; empty PyRef with an exception on failure.
+PyRef CallWithPath(const PyRef& callback, uint32_t pathSize, const char* const* pathItems, PyObject* extra = nullptr)
+{
+  PyRef path = ListOfStrings(pathItems, pathSize);
+  if (!callback || !path)
+  {
+    if (!PyErr_Occurred())
+    {
+      PyErr_SetString(PyExc_RuntimeError, "the plugin is stopping");
+    }
+    return PyRef();
+  }
+  return PyRef::Steal(PyObject_CallFunctionObjArgs(callback.get(), path.get(), extra, nullptr));
+}
+
+// Sets *flag from the truth of `result`; the error code for Orthanc.  For
+// storeFile, createFolder and deleteItem the SDK calls the flag "isReadOnly",
+// but Orthanc (1.10 to 1.12) reads it as "the change was made": the Python
+// callbacks return True for a change made, which is passed on as is.
+OrthancPluginErrorCode SetFlag(uint8_t* flag, const PyRef& result, const std::string& where)
+{
+  const int truth = result ? PyObject_IsTrue(result.get()) : -1;
+  if (truth < 0)
+  {
+    return ReportPythonError(where.c_str());
+  }
+  *flag = static_cast<uint8_t>(truth);
+  return OrthancPluginErrorCode_Success;
+}
+
+OrthancPluginErrorCode IsExistingFolder(uint8_t* isExisting, uint32_t pathSize, const char* const* pathItems,
+                                        void* payload)
+{
+  Collection& c = CollectionOf(payload);
+  GilHold gil;
+  return SetFlag(isExisting, CallWithPath(c.isExistingFolder, pathSize, pathItems), Where(c, "isExistingFolder"));
+}
+
+OrthancPluginErrorCode ListFolder(uint8_t* isExisting, OrthancPluginWebDavCollection* collection,
+                                  OrthancPluginWebDavAddFile addFile, OrthancPluginWebDavAddFolder addFolder,
+                                  uint32_t pathSize, const char* const* pathItems, void* payload)
+{
+  Collection& c = CollectionOf(payload);
+  const std::string where = Where(c, "listFolder");
+  GilHold gil;
+  PyRef result = CallWithPath(c.listFolder, pathSize, pathItems);
+  if (!result)
+  {
+    return ReportPythonError(where.c_str());
+  }
+  if (result.get() == Py_None)
+  {
+    *isExisting = 0;
+    return OrthancPluginErrorCode_Success;
+  }
+
+  // (folders, files): folders are (name, dateTime), files (name, size, mimeType, dateTime).
+  struct Folder { std::string name, dateTime; };
+  struct File { std::string name; unsigned long long size; std::string mimeType, dateTime; };
+  std::vector<Folder> folders;
+  std::vector<File> files;
+  PyObject* folderList = nullptr;
+  PyObject* fileList = nullptr;
+  if (!PyArg_ParseTuple(result.get(), "OO", &folderList, &fileList))
+  {
+    return ReportPythonError(where.c_str());
+  }
+  PyRef folderItems = PyRef::Steal(PySequence_Fast(folderList, "the folders must be a list of (name, dateTime)"));
+  PyRef fileItems = PyRef::Steal(PySequence_Fast(fileList, "the files must be a list of (name, size, mimeType, dateTime)"));
+  if (!folderItems || !fileItems)
+  {
+    return ReportPythonError(where.c_str());
+  }
+  for (Py_ssize_t i = 0; i < PySequence_Fast_GET_SIZE(folderItems.get()); i++)
+  {
+    const char* name = nullptr;
+    const char* dateTime = nullptr;
+    if (!PyArg_ParseTuple(PySequence_Fast_GET_ITEM(folderItems.get(), i), "ss", &name, &dateTime))
+    {
+      return ReportPythonError(where.c_str());
+    }
+    folders.push_back(Folder{name, dateTime});
+  }
+  for (Py_ssize_t i = 0; i < PySequence_Fast_GET_SIZE(fileItems.get()); i++)
+  {
+    const char* name = nullptr;
+    unsigned long long size = 0;
+    const char* mimeType = nullptr;
+    const char* dateTime = nullptr;
+    if (!PyArg_ParseTuple(PySequence_Fast_GET_ITEM(fileItems.get(), i), "sKzs", &name, &size, &mimeType, &dateTime))
+    {
+      return ReportPythonError(where.c_str());
+    }
+    files.push_back(File{name, size, mimeType != nullptr ? mimeType : "", dateTime});
+  }
+
+  GilRelease nogil;
+  for (const Folder& folder : folders)
+  {
+    const OrthancPluginErrorCode code = addFolder(collection, folder.name.c_str(), folder.dateTime.c_str());
+    if (code != OrthancPluginErrorCode_Success)
+    {
+      return code;
+    }
+  }
+  for (const File& file : files)
+  {
+    const OrthancPluginErrorCode code = addFile(collection, file.name.c_str(), file.size, file.mimeType.c_str(),
+                                                file.dateTime.c_str());
+    if (code != OrthancPluginErrorCode_Success)
+    {
+      return code;
+    }
+  }
+  *isExisting = 1;
+  return OrthancPluginErrorCode_Success;
+}
+
+OrthancPluginErrorCode RetrieveFile(OrthancPluginWebDavCollection* collection,
+                                    OrthancPluginWebDavRetrieveFile retrieveFile, uint32_t pathSize,
+                                    const char* const* pathItems, void* payload)
+{
+  Collection& c = CollectionOf(payload);
+  const std::string where = Where(c, "retrieveFile");
+  GilHold gil;
+  PyRef result = CallWithPath(c.retrieveFile, pathSize, pathItems);
+  if (!result)
+  {
+    return ReportPythonError(where.c_str());
+  }
+  if (result.get() == Py_None)
+  {
+    return OrthancPluginErrorCode_UnknownResource;  // no such file: Orthanc answers 404
+  }
+  Py_buffer content;
+  const char* mimeType = nullptr;
+  const char* dateTime = nullptr;
+  if (!PyArg_ParseTuple(result.get(), "y*zs", &content, &mimeType, &dateTime))
+  {
+    return ReportPythonError(where.c_str());
+  }
+  const std::string mime = mimeType != nullptr ? mimeType : "";
+  const std::string date = dateTime;
+  OrthancPluginErrorCode code;
+  {
+    GilRelease nogil;
+    code = retrieveFile(collection, content.buf, static_cast<uint64_t>(content.len), mime.c_str(), date.c_str());
+  }
+  PyBuffer_Release(&content);
+  return code;
+}
+
+OrthancPluginErrorCode StoreFile(uint8_t* isReadOnly, uint32_t pathSize, const char* const* pathItems,
+                                 const void* data, uint64_t size, void* payload)
+{
+  Collection& c = CollectionOf(payload);
+  GilHold gil;
+  PyRef content = PyRef::Steal(PyBytes_FromStringAndSize(static_cast<const char*>(data), static_cast<Py_ssize_t>(size)));
+  PyRef result = content ? CallWithPath(c.storeFile, pathSize, pathItems, content.get()) : PyRef();
+  return SetFlag(isReadOnly, result, Where(c, "storeFile"));
+}
+
+OrthancPluginErrorCode CreateFolder(uint8_t* isReadOnly, uint32_t pathSize, const char* const* pathItems,
+                                    void* payload)
+{
+  Collection& c = CollectionOf(payload);
+  GilHold gil;
+  return SetFlag(isReadOnly, CallWithPath(c.createFolder, pathSize, pathItems), Where(c, "createFolder"));
+}
+
+OrthancPluginErrorCode DeleteItem(uint8_t* isReadOnly, uint32_t pathSize, const char* const* pathItems,
+                                  void* payload)
+{
+  Collection& c = CollectionOf(payload);
+  GilHold gil;
+  return SetFlag(isReadOnly, CallWithPath(c.deleteItem, pathSize, pathItems), Where(c, "deleteItem"));
+}
+}  // namespace
+
+PyObject* RegisterWebDavCollection(PyObject* /* module */, PyObject* args)
+{
+  const char* function = "RegisterWebDavCollection";
+  const char* uri = nullptr;
+  PyObject* callables[6] = {};
+  if (!PyArg_ParseTuple(args, "sOOOOOO:RegisterWebDavCollection", &uri, &callables[0], &callables[1], &callables[2],
+                        &callables[3], &callables[4], &callables[5]))
+  {
+    return nullptr;
+  }
+  for (PyObject* callable : callables)
+  {
+    if (!CheckCallable(callable, function))
+    {
+      return nullptr;
+    }
+  }
+  auto collection = std::make_unique<Collection>(Collection{
+      uri, PyRef::Borrow(callables[0]), PyRef::Borrow(callables[1]), PyRef::Borrow(callables[2]),
+      PyRef::Borrow(callables[3]), PyRef::Borrow(callables[4]), PyRef::Borrow(callables[5])});
+  Collection* payload = collection.get();
+  collections_.items.push_back(std::move(collection));
+  OrthancPluginErrorCode code;
+  {
+    GilRelease nogil;
+    code = OrthancPluginRegisterWebDavCollection(PluginContext(), uri, IsExistingFolder, ListFolder, RetrieveFile,
+                                                 StoreFile, CreateFolder, DeleteItem, payload);
+  }
+  return ResultFromErrorCode(code);
+}
