@@ -154,6 +154,15 @@ def wheels(session: nox.Session) -> None:
         session.error("wheels failed (see above)")
 
 
+@nox.session(default=False)
+def conan(session: nox.Session) -> None:
+    """Conan 2 round trip: create orthanc-sdk and orthanc-python, upload to a loopback conan_server, remove, install back, load in Orthanc."""
+    python = _tools(session)  # also the code generator's python (libclang, Jinja2)
+    session.install("-r", str(REQUIREMENTS / "conan.txt"))
+    session.run(python, "-m", "pytest", "tests/conan", "-q", *session.posargs,
+                env={"ORTHANC_CONAN_ROUND_TRIP": "1"})
+
+
 @nox.session(name="release", default=False)
 def release_session(session: nox.Session) -> None:
     """Build and test every Python found, then assemble dist/<version>/ (SHA256SUMS, manifest.json)."""
