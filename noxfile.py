@@ -22,6 +22,7 @@ sys.path.insert(0, str(ROOT / "packaging"))
 
 from orthanc_packaging import discovery, release, report, system, windows
 from orthanc_packaging import docker as docker_tools
+from orthanc_packaging import speed as speed_tools
 from orthanc_packaging import wheels as wheel_tools
 
 SUPPORTED_MINORS: tuple[str, ...] = discovery.SUPPORTED_MINORS
@@ -161,6 +162,17 @@ def conan(session: nox.Session) -> None:
     session.install("-r", str(REQUIREMENTS / "conan.txt"))
     session.run(python, "-m", "pytest", "tests/conan", "-q", *session.posargs,
                 env={"ORTHANC_CONAN_ROUND_TRIP": "1"})
+
+
+@nox.session(default=False)
+def speed(session: nox.Session) -> None:
+    """Time the clean matrix (HEAD in a temp dir) and the rebuild after a one-line C++ change against 10 min / 60 s; writes build/speed/results.json (-- 3.X ... | --keep)."""
+    _system_packages(session)
+    python = _tools(session)
+    args = list(session.posargs)
+    versions = [a for a in args if a != "--keep"] or None
+    if speed_tools.run_speed_bench(ROOT, python, Reporter(prefix=session.name), versions, "--keep" in args):
+        session.error("speed targets missed (see above)")
 
 
 @nox.session(name="release", default=False)
