@@ -197,19 +197,22 @@ class Bench:
         servers = self.start("store", "store.py", [*self.plugins, "upstream", "none"])
         try:
             log(f"\n== (d) {args.uploads} uploads by {args.upload_workers} clients, "
-                f"OnStoredInstance reading tags, {args.rounds} rounds (seconds)")
+                f"OnStoredInstance reading tags, {args.store_rounds} rounds (seconds)")
             warm = lib.make_files(20, "warm")
             for server in servers:
                 lib.upload_all(server.port, warm, args.upload_workers)
-            for round_ in range(args.rounds):
+            for round_ in range(args.store_rounds):
                 files = lib.make_files(args.uploads, str(round_))  # new instances each round
                 line = []
                 for server in self.order(servers, round_):
+                    # The previous run's writes must not be flushed during this one.
+                    os.sync()
+                    time.sleep(0.3)
                     seconds = lib.upload_all(server.port, files, args.upload_workers)
                     self.record("d", server.name, seconds)
                     line.append(f"{server.name} {seconds:6.3f}")
                 log(f"  round {round_ + 1}  " + "  ".join(line))
-            expected = len(warm) + args.rounds * args.uploads
+            expected = len(warm) + args.store_rounds * args.uploads
             for server in servers:
                 if server.plugin is not None:
                     got = server.get_json("/bench/stored")["stored"]
@@ -431,6 +434,7 @@ def parse_args(argv: Sequence[str] | None) -> argparse.Namespace:
                    help="Orthanc's HttpThreadsCount, the same on every side")
     p.add_argument("--uploads", type=int, default=500)
     p.add_argument("--upload-workers", type=int, default=4)
+    p.add_argument("--store-rounds", type=int, default=7, help="rounds of (d) (short ones)")
     p.add_argument("--change-burst", type=float, default=2.0, help="seconds of metadata PUTs")
     p.add_argument("--quick", action="store_true", help="smoke test: 1 round of 2 s")
     p.add_argument("--workdir", type=Path, help="where the servers keep their storage "
@@ -439,7 +443,7 @@ def parse_args(argv: Sequence[str] | None) -> argparse.Namespace:
     p.add_argument("--no-fail", action="store_true", help="exit 0 even if a target is missed")
     args = p.parse_args(argv)
     if args.quick:
-        args.rounds, args.duration, args.change_burst = 1, 2.0, 1.0
+        args.rounds, args.store_rounds, args.duration, args.change_burst = 1, 1, 2.0, 1.0
     return args
 
 

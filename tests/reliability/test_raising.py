@@ -29,6 +29,7 @@ def _dicom_peer(port: int, aet: str, stop_at: float, outcomes: Counter[str],
                 failures: list[str]) -> None:
     """C-ECHO, C-STORE and C-FIND against Orthanc until `stop_at`."""
     ae = AE(ae_title="RAISER")
+    ae.acse_timeout = ae.dimse_timeout = ae.network_timeout = 5
     ae.add_requested_context(Verification)
     ae.add_requested_context(dicom_factory.CT_IMAGE_STORAGE)
     ae.add_requested_context(StudyRootQueryRetrieveInformationModelFind)
@@ -48,8 +49,8 @@ def _dicom_peer(port: int, aet: str, stop_at: float, outcomes: Counter[str],
             outcomes[f"store {int(status.Status):#06x}" if "Status" in status
                      else "store (no status)"] += 1
             for status, _ in assoc.send_c_find(query, StudyRootQueryRetrieveInformationModelFind):
-                if "Status" in status:
-                    outcomes[f"find {int(status.Status):#06x}"] += 1
+                outcomes[f"find {int(status.Status):#06x}" if "Status" in status
+                         else "find (aborted)"] += 1
         finally:
             assoc.release()
 

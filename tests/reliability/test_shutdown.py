@@ -12,8 +12,10 @@ import pytest
 
 from dicom_factory import make_dicom
 
+import orthanc_server as harness
+
 from .conftest import StartQuiet
-from .support import Client, script
+from .support import Client, QuietSetup, script
 
 QUEUED = 10_000
 PUT_CLIENTS = 8
@@ -86,3 +88,24 @@ def test_shutdown_delivers_every_queued_change(quiet_orthanc: StartQuiet,
     # The queue was still long when Orthanc was asked to stop.
     assert after_stop >= QUEUED // 2
     assert took < STOP_BOUND
+
+
+FAILING_AFTER_REGISTRATION = {
+    "change": "orthanc.RegisterOnChangeCallback(lambda *args: None)",
+    "rest": "orthanc.RegisterRestCallback('/x', lambda output, uri, **request: None)",
+}
+
+
+@pytest.mark.parametrize("registration", sorted(FAILING_AFTER_REGISTRATION))
+@pytest.mark.xfail(strict=True, reason=(
+    "OrthancPluginInitialize() returns -1 without the clean-up of OrthancPluginFinalize() "
+    "(which Orthanc does not call then): a joinable change thread (std::terminate) or "
+    "PyRefs destroyed at exit without the GIL (Fatal Python error) abort the process"))
+def test_script_failing_after_registrations_exits_without_abort(tmp_path: Path,
+                                                                 registration: str) -> None:
+    text = f"import orthanc\n{FAILING_AFTER_REGISTRATION[registration]}\nraise RuntimeError('boom')\n"
+    setup = QuietSetup.create(tmp_path / "orthanc", text)
+    result = harness.start_expecting_failure(setup)
+    assert "RuntimeError: boom" in result.log
+    # Orthanc's own "plugin failed" exit (-1), not a signal (SIGABRT: -6).
+    assert result.returncode > 0, (result.returncode, result.log[-2000:])
