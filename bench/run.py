@@ -63,6 +63,7 @@ LABELS = {
     "b": "(b) RestApiGet route (req/s)",
     "c": "(c) CPU-bound route (req/s)",
     "d": "(d) 500 uploads + callback (s)",
+    "d0": "(d0) same, empty callback (s)",
     "e": "(e) change events (events/s)",
 }
 
@@ -75,6 +76,7 @@ TARGET_C_VS_UPSTREAM = 0.95
 TARGET_D_SLOWDOWN = 1.10
 
 NOT_PLUGINS = ("upstream", "none")
+EMPTY = "_empty"  # suffix of the (d0) servers
 
 
 def log(message: str = "") -> None:
@@ -194,10 +196,21 @@ class Bench:
 
     def store(self) -> None:
         args = self.args
-        servers = self.start("store", "store.py", [*self.plugins, "upstream", "none"])
+        sides = [*self.plugins, "upstream"]
+        servers = self.start("store", "store.py", [*sides, "none"])
+        try:
+            # (d0): the same uploads with a callback that does nothing.
+            for side in sides:
+                servers.append(lib.start_server(f"{side}{EMPTY}", self.paths[side],
+                                                lib.SCRIPTS / "store_empty.py",
+                                                self.workdir / "store", self.config))
+        except Exception:
+            lib.stop_servers(servers)
+            raise
         try:
             log(f"\n== (d) {args.uploads} uploads by {args.upload_workers} clients, "
-                f"OnStoredInstance reading tags, {args.store_rounds} rounds (seconds)")
+                f"OnStoredInstance reading tags ((d0): doing nothing), {args.store_rounds} "
+                "rounds (seconds)")
             warm = lib.make_files(20, "warm")
             for server in servers:
                 lib.upload_all(server.port, warm, args.upload_workers)
@@ -209,7 +222,13 @@ class Bench:
                     os.sync()
                     time.sleep(0.3)
                     seconds = lib.upload_all(server.port, files, args.upload_workers)
-                    self.record("d", server.name, seconds)
+                    if server.name == "none":
+                        self.record("d", "none", seconds)
+                        self.record("d0", "none", seconds)
+                    elif server.name.endswith(EMPTY):
+                        self.record("d0", server.name[:-len(EMPTY)], seconds)
+                    else:
+                        self.record("d", server.name, seconds)
                     line.append(f"{server.name} {seconds:6.3f}")
                 log(f"  round {round_ + 1}  " + "  ".join(line))
             expected = len(warm) + args.store_rounds * args.uploads
@@ -295,13 +314,13 @@ def evaluate(bench: Bench) -> dict[str, Any]:
     if not core_rounds and "a" in s:
         core_rounds = [math.nan] * len(s["a"]["ours"])
     core = median(core_rounds)
-    for key in ("core", "a", "b", "c", "d", "e"):
+    for key in ("core", "a", "b", "c", "d", "d0", "e"):
         if key not in s:
             continue
         entry: dict[str, Any] = {"label": LABELS[key],
                                  "median": {side: median(v) for side, v in s[key].items()}}
         entry["vs_upstream"] = {p: paired(s[key], p, "upstream") for p in bench.plugins}
-        if key == "d":
+        if key in ("d", "d0"):
             entry["vs_none"] = {p: paired(s[key], p, "none")
                                 for p in [*bench.plugins, "upstream"]}
         summary["scenarios"][key] = entry
@@ -332,15 +351,15 @@ def print_report(bench: Bench, summary: dict[str, Any]) -> None:
     plugins = list(bench.plugins)
     log("\n== Results: medians; ratios are medians of paired (same-round) ratios")
     header = f"{'scenario':32}" + "".join(f"{p:>11}" for p in [*plugins, "upstream"])
-    header += "".join(f"{p + '/up':>11}" for p in plugins)
+    header += "".join(f"{p + '/up':>14}" for p in plugins)
     log(header)
     for key, entry in summary["scenarios"].items():
-        fmt = "{:11.3f}" if key == "d" else "{:11.0f}"
+        fmt = "{:11.3f}" if key.startswith("d") else "{:11.0f}"
         line = f"{entry['label']:32}" + "".join(fmt.format(entry["median"].get(p, math.nan))
                                                for p in [*plugins, "upstream"])
         if key != "core":
-            line += "".join(f"{entry['vs_upstream'][p]:10.2f}x" for p in plugins)
-        if key == "d":
+            line += "".join(f"{entry['vs_upstream'][p]:13.2f}x" for p in plugins)
+        if key in ("d", "d0"):
             line += f"   no plugin {entry['median']['none']:.3f} s; vs no plugin: " + ", ".join(
                 f"{p} {v:.2f}x" for p, v in entry["vs_none"].items())
         log(line)
@@ -358,12 +377,13 @@ def markdown(bench: Bench, summary: dict[str, Any]) -> str:
         f"{p}/upstream" for p in plugins) + " |"
     lines = [head, "|---" * (2 + 2 * len(plugins)) + "|"]
     for key, entry in summary["scenarios"].items():
-        fmt = "{:.3f}" if key == "d" else "{:,.0f}"
+        fmt = "{:.3f}" if key.startswith("d") else "{:,.0f}"
         cells = [fmt.format(entry["median"].get(p, math.nan)) for p in [*plugins, "upstream"]]
         ratios = ["" if key == "core" else f"{entry['vs_upstream'][p]:.2f}" for p in plugins]
         label = entry["label"]
-        if key == "d":
-            label += f" (no plugin: {entry['median']['none']:.3f} s)"
+        if key in ("d", "d0"):
+            label += f" (no plugin: {entry['median']['none']:.3f} s; vs no plugin: " + ", ".join(
+                f"{p} {v:.2f}" for p, v in entry["vs_none"].items()) + ")"
         lines.append(f"| {label} | " + " | ".join(cells + ratios) + " |")
     lines += ["", "| Target | " + " | ".join(plugins) + " |", "|---" * (1 + len(plugins)) + "|"]
     rows = [t["target"] + f" {t['op']} {t['threshold']:g}" for t in summary["targets"][plugins[0]]]
