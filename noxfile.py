@@ -41,10 +41,12 @@ def _tools(session: nox.Session) -> str:
     return str(Path(session.bin) / exe)
 
 
-def _system_packages(session: nox.Session) -> None:
+def _system_packages(
+    session: nox.Session, packages: tuple[str, ...] = system.BUILD_AND_TEST_PACKAGES
+) -> None:
     """Install the Debian packages the build and tests need (or say which are missing)."""
     try:
-        system.ensure_packages(reporter=Reporter(prefix=session.name))
+        system.ensure_packages(packages, reporter=Reporter(prefix=session.name))
     except system.SystemSetupError as error:
         session.error(str(error))
 
@@ -173,6 +175,14 @@ def speed(session: nox.Session) -> None:
     versions = [a for a in args if a != "--keep"] or None
     if speed_tools.run_speed_bench(ROOT, python, Reporter(prefix=session.name), versions, "--keep" in args):
         session.error("speed targets missed (see above)")
+
+
+@nox.session(default=False)
+def bench(session: nox.Session) -> None:
+    """Benchmarks side by side with the upstream plugin (bench/run.py --build): ratios against the targets, JSON in bench/results/."""
+    _system_packages(session, system.BENCH_PACKAGES)
+    _tools(session)
+    session.run("python", "bench/run.py", "--build", *session.posargs)
 
 
 @nox.session(name="release", default=False)

@@ -64,6 +64,7 @@ LABELS = {
     "c": "(c) CPU-bound route (req/s)",
     "d": "(d) 500 uploads + callback (s)",
     "d0": "(d0) same, empty callback (s)",
+    "d1": "(d1) same, GetInstanceSimplifiedJson (s)",
     "e": "(e) change events (events/s)",
 }
 
@@ -76,7 +77,10 @@ TARGET_C_VS_UPSTREAM = 0.95
 TARGET_D_SLOWDOWN = 1.10
 
 NOT_PLUGINS = ("upstream", "none")
-EMPTY = "_empty"  # suffix of the (d0) servers
+# The store scenarios' scripts; a server "<side>+<scenario>" runs one of them,
+# "<side>" runs (d)'s, "none" (no plugin) is the reference of them all.
+STORE_VARIANTS = {"d": "store.py", "d0": "store_empty.py", "d1": "store_simplified.py"}
+SEP = "+"
 
 
 def log(message: str = "") -> None:
@@ -197,20 +201,21 @@ class Bench:
     def store(self) -> None:
         args = self.args
         sides = [*self.plugins, "upstream"]
-        servers = self.start("store", "store.py", [*sides, "none"])
+        servers = self.start("store", STORE_VARIANTS["d"], [*sides, "none"])
         try:
-            # (d0): the same uploads with a callback that does nothing.
-            for side in sides:
-                servers.append(lib.start_server(f"{side}{EMPTY}", self.paths[side],
-                                                lib.SCRIPTS / "store_empty.py",
-                                                self.workdir / "store", self.config))
+            # (d0), (d1): the same uploads with other callbacks.
+            for scenario in ("d0", "d1"):
+                for side in sides:
+                    servers.append(lib.start_server(f"{side}{SEP}{scenario}", self.paths[side],
+                                                    lib.SCRIPTS / STORE_VARIANTS[scenario],
+                                                    self.workdir / "store", self.config))
         except Exception:
             lib.stop_servers(servers)
             raise
         try:
             log(f"\n== (d) {args.uploads} uploads by {args.upload_workers} clients, "
-                f"OnStoredInstance reading tags ((d0): doing nothing), {args.store_rounds} "
-                "rounds (seconds)")
+                "OnStoredInstance reading tags ((d0): doing nothing, (d1): reading them with "
+                f"GetInstanceSimplifiedJson), {args.store_rounds} rounds (seconds)")
             warm = lib.make_files(20, "warm")
             for server in servers:
                 lib.upload_all(server.port, warm, args.upload_workers)
@@ -222,13 +227,9 @@ class Bench:
                     os.sync()
                     time.sleep(0.3)
                     seconds = lib.upload_all(server.port, files, args.upload_workers)
-                    if server.name == "none":
-                        self.record("d", "none", seconds)
-                        self.record("d0", "none", seconds)
-                    elif server.name.endswith(EMPTY):
-                        self.record("d0", server.name[:-len(EMPTY)], seconds)
-                    else:
-                        self.record("d", server.name, seconds)
+                    side, _, scenario = server.name.partition(SEP)
+                    for key in STORE_VARIANTS if side == "none" else [scenario or "d"]:
+                        self.record(key, side, seconds)
                     line.append(f"{server.name} {seconds:6.3f}")
                 log(f"  round {round_ + 1}  " + "  ".join(line))
             expected = len(warm) + args.store_rounds * args.uploads
@@ -314,13 +315,13 @@ def evaluate(bench: Bench) -> dict[str, Any]:
     if not core_rounds and "a" in s:
         core_rounds = [math.nan] * len(s["a"]["ours"])
     core = median(core_rounds)
-    for key in ("core", "a", "b", "c", "d", "d0", "e"):
+    for key in ("core", "a", "b", "c", "d", "d0", "d1", "e"):
         if key not in s:
             continue
         entry: dict[str, Any] = {"label": LABELS[key],
                                  "median": {side: median(v) for side, v in s[key].items()}}
         entry["vs_upstream"] = {p: paired(s[key], p, "upstream") for p in bench.plugins}
-        if key in ("d", "d0"):
+        if key in STORE_VARIANTS:
             entry["vs_none"] = {p: paired(s[key], p, "none")
                                 for p in [*bench.plugins, "upstream"]}
         summary["scenarios"][key] = entry
@@ -359,7 +360,7 @@ def print_report(bench: Bench, summary: dict[str, Any]) -> None:
                                                for p in [*plugins, "upstream"])
         if key != "core":
             line += "".join(f"{entry['vs_upstream'][p]:13.2f}x" for p in plugins)
-        if key in ("d", "d0"):
+        if key in STORE_VARIANTS:
             line += f"   no plugin {entry['median']['none']:.3f} s; vs no plugin: " + ", ".join(
                 f"{p} {v:.2f}x" for p, v in entry["vs_none"].items())
         log(line)
@@ -381,7 +382,7 @@ def markdown(bench: Bench, summary: dict[str, Any]) -> str:
         cells = [fmt.format(entry["median"].get(p, math.nan)) for p in [*plugins, "upstream"]]
         ratios = ["" if key == "core" else f"{entry['vs_upstream'][p]:.2f}" for p in plugins]
         label = entry["label"]
-        if key in ("d", "d0"):
+        if key in STORE_VARIANTS:
             label += f" (no plugin: {entry['median']['none']:.3f} s; vs no plugin: " + ", ".join(
                 f"{p} {v:.2f}" for p, v in entry["vs_none"].items()) + ")"
         lines.append(f"| {label} | " + " | ".join(cells + ratios) + " |")

@@ -208,6 +208,10 @@ FUNCTIONS: List[Handwritten] = [
        "(orthanc.ValueRepresentation), MinMultiplicity and MaxMultiplicity (0 for no maximum). "
        "Raises orthanc.OrthancException for an unknown tag.",
        (_P + "LookupDictionary",)),
+    _f("GetCommandLineArgument", "(argument: int) -> str",
+       "The command-line argument of Orthanc at this index (0 to GetCommandLineArgumentsCount() - 1); "
+       "raises orthanc.OrthancException (ParameterOutOfRange) for an index out of range.",
+       (_P + "GetCommandLineArgument",)),
     _f("HttpClient",
        "(method: int, url: str, headers: Optional[Mapping[str, str]] = None, body: Optional[_Buffer] = None, "
        "username: Optional[str] = None, password: Optional[str] = None, timeout: int = 0, "

@@ -2,7 +2,8 @@
 // whose SDK function has several outputs or outputs a struct.
 //   orthanc.LookupDictionary(), orthanc.HttpClient(), orthanc.ChunkedHttpClient(),
 //   orthanc.CallRestApi(), orthanc.Peers.CallPeerApi(), orthanc.DicomInstance.GetInstanceData(),
-//   orthanc.FindQuery.GetFindQueryTagGroup() / GetFindQueryTagElement()
+//   orthanc.FindQuery.GetFindQueryTagGroup() / GetFindQueryTagElement(),
+//   orthanc.GetCommandLineArgument() (checks the index, which Orthanc 1.10 does not)
 #include "Arguments.h"
 #include "Convert.h"
 #include "Errors.h"
@@ -232,6 +233,30 @@ PyObject* LookupDictionary(PyObject* /* module */, PyObject* args)
                        static_cast<int>(entry.element), "ValueRepresentation", static_cast<int>(entry.vr),
                        "MinMultiplicity", static_cast<unsigned long>(entry.minMultiplicity), "MaxMultiplicity",
                        static_cast<unsigned long>(entry.maxMultiplicity));
+}
+
+PyObject* GetCommandLineArgument(PyObject* /* module */, PyObject* args)
+{
+  uint32_t index = 0;
+  if (!PyArg_ParseTuple(args, "O&:GetCommandLineArgument", &generated::ConvertUnsigned<uint32_t>, &index))
+  {
+    return nullptr;
+  }
+  char* value = nullptr;
+  {
+    GilRelease nogil;
+    // Orthanc 1.10 reads argv[index + 1] without a bound check: an index out
+    // of range crashes the server (the upstream plugin's too).
+    if (index < OrthancPluginGetCommandLineArgumentsCount(PluginContext()))
+    {
+      value = OrthancPluginGetCommandLineArgument(PluginContext(), index);
+    }
+  }
+  if (value == nullptr)
+  {
+    return RaiseOrthancError(OrthancPluginErrorCode_ParameterOutOfRange);
+  }
+  return ResultFromOwnedString(value, OrthancPluginErrorCode_InternalError);
 }
 
 PyObject* HttpClient(PyObject* /* module */, PyObject* args, PyObject* kwargs)

@@ -354,6 +354,7 @@ void StopPython()
     return;
   }
   memoryUsage_.Stop();
+  ThreadStateKeeper::Finalizing();
   PyEval_RestoreThread(mainThreadState_);
   mainThreadState_ = nullptr;
   ForgetPythonCallbacks();

@@ -62,6 +62,11 @@ ORTHANC_PLUGINS_API int32_t OrthancPluginInitialize(OrthancPluginContext* contex
   catch (const std::exception& e)
   {
     LogError(std::string("Python plugin: ") + e.what());
+    // Orthanc does not call OrthancPluginFinalize() after a failed
+    // initialization: stop what the script started before failing (the
+    // change thread, references to Python callables) while Python still runs.
+    DrainAndStopChangeThread();
+    StopPython();
     return -1;
   }
 }

@@ -14,8 +14,14 @@ from typing import Callable, Sequence
 
 from .report import Reporter
 
-# Orthanc itself, its plugin SDK header, and the DICOM tools the tests use.
-BUILD_AND_TEST_PACKAGES = ("orthanc", "orthanc-dev", "cmake", "g++", "dcmtk", "ccache")
+# Orthanc itself, its plugin SDK header, the DICOM tools the tests use, and
+# the load generator and memory checker of the reliability tests.
+BUILD_AND_TEST_PACKAGES = (
+    "orthanc", "orthanc-dev", "cmake", "g++", "dcmtk", "ccache", "wrk", "valgrind",
+)
+# The benchmarks also run the upstream plugin, and build ours against the same
+# libpython (Debian's python3.11) so that only the plugins differ.
+BENCH_PACKAGES = (*BUILD_AND_TEST_PACKAGES, "orthanc-python", "libpython3.11-dev")
 
 Runner = Callable[[Sequence[str]], "subprocess.CompletedProcess[str]"]
 

@@ -1,7 +1,41 @@
 #include "HttpRequest.h"
 
+#include <array>
 #include <cstring>
 #include <utility>
+
+namespace
+{
+// The keys given to SetItem() are string literals: each one becomes an
+// interned str once, instead of a new str (and an intern lookup) per request.
+PyObject* LiteralString(const char* literal)
+{
+  static std::array<std::pair<const char*, PyObject*>, 32> cache{};  // guarded by the GIL
+  for (auto& entry : cache)
+  {
+    if (entry.first == literal)
+    {
+      return entry.second;
+    }
+    if (entry.first == nullptr)
+    {
+      PyObject* text = PyUnicode_InternFromString(literal);
+      if (text != nullptr)
+      {
+        entry = {literal, text};  // kept for the life of the process
+      }
+      return text;
+    }
+  }
+  return nullptr;
+}
+
+PyRef LiteralStr(const char* literal)
+{
+  PyObject* text = LiteralString(literal);
+  return text != nullptr ? PyRef::Borrow(text) : PyRef::Steal(PyUnicode_FromString(literal));
+}
+}  // namespace
 
 const char* HttpMethodName(OrthancPluginHttpMethod method)
 {
@@ -26,7 +60,8 @@ PyRef DictFromPairs(uint32_t count, const char* const* keys, const char* const* 
   {
     PyRef value = PyRef::Steal(PyUnicode_DecodeUTF8(values[i], static_cast<Py_ssize_t>(strlen(values[i])),
                                                     "replace"));
-    if (!value || PyDict_SetItemString(dict.get(), keys[i], value.get()) < 0)
+    PyRef key = value ? PyRef::Steal(PyUnicode_FromString(keys[i])) : PyRef();
+    if (!key || PyDict_SetItem(dict.get(), key.get(), value.get()) < 0)
     {
       return PyRef();
     }
@@ -36,7 +71,13 @@ PyRef DictFromPairs(uint32_t count, const char* const* keys, const char* const* 
 
 bool SetItem(PyObject* dict, const char* key, PyRef value)
 {
-  return value && PyDict_SetItemString(dict, key, value.get()) == 0;
+  if (!value)
+  {
+    return false;
+  }
+  PyObject* name = LiteralString(key);
+  return (name != nullptr ? PyDict_SetItem(dict, name, value.get())
+                          : PyDict_SetItemString(dict, key, value.get())) == 0;
 }
 
 PyRef RestRequestKeywords(const OrthancPluginHttpRequest* request, bool withBody)
@@ -62,7 +103,7 @@ PyRef RestRequestKeywords(const OrthancPluginHttpRequest* request, bool withBody
   }
 
   const bool ok =
-      SetItem(kwargs.get(), "method", PyRef::Steal(PyUnicode_FromString(HttpMethodName(request->method)))) &&
+      SetItem(kwargs.get(), "method", LiteralStr(HttpMethodName(request->method))) &&
       SetItem(kwargs.get(), "groups", std::move(groups)) &&
       SetItem(kwargs.get(), "headers", DictFromPairs(request->headersCount, request->headersKeys,
                                                      request->headersValues));

@@ -10,6 +10,8 @@
 #include "../Gil.h"
 #include "../HandleObject.h"
 #include "../PluginContext.h"
+#include "../PythonStack.h"
+#include "../DeferredAnswer.h"
 #include "CallbackList.h"
 #include "HttpRequest.h"
 #include "OrthancGenerated.h"
@@ -40,17 +42,17 @@ public:
 
 Routes routes_;
 
-OrthancPluginErrorCode HandleRest(size_t slot, OrthancPluginRestOutput* output, const char* url,
+OrthancPluginErrorCode CallPython(size_t slot, OrthancPluginRestOutput* output, const char* url,
                                   const OrthancPluginHttpRequest* request)
 {
   GilHold gil;
-  const std::string where = std::string("the REST callback for ") + url;
+  auto where = [url] { return std::string("the REST callback for ") + url; };
 
   BorrowedHandle outputObject(PyRef::Steal(generated::Wrap_RestOutput(output, false)));
   PyRef kwargs = RestRequestKeywords(request, true);
   if (outputObject.get() == nullptr || !kwargs)
   {
-    return ReportPythonError(where.c_str());
+    return ReportPythonError(where().c_str());
   }
   PyRef args = PyRef::Steal(Py_BuildValue("(Os)", outputObject.get(), url));
   PyRef callable = routes_.callables[slot];
@@ -61,9 +63,33 @@ OrthancPluginErrorCode HandleRest(size_t slot, OrthancPluginRestOutput* output, 
   PyRef result = args ? PyRef::Steal(PyObject_Call(callable.get(), args.get(), kwargs.get())) : PyRef();
   if (!result)
   {
-    return ReportPythonError(where.c_str());
+    return ReportPythonError(where().c_str());
   }
   return OrthancPluginErrorCode_Success;
+}
+
+OrthancPluginErrorCode CallRoute(size_t slot, OrthancPluginRestOutput* output, const char* url,
+                                 const OrthancPluginHttpRequest* request)
+{
+  DeferredAnswer deferred;
+  deferred.output = output;
+  DeferredAnswer* previous = currentDeferredAnswer;
+  currentDeferredAnswer = &deferred;
+  const OrthancPluginErrorCode code = CallPython(slot, output, url, request);
+  currentDeferredAnswer = previous;
+  if (deferred.pending)  // without the GIL
+  {
+    OrthancPluginAnswerBuffer(PluginContext(), output, deferred.body.data(),
+                              static_cast<uint32_t>(deferred.body.size()), deferred.mimeType.c_str());
+  }
+  return code;
+}
+
+// On Orthanc's HTTP threads (100 KiB stacks), on a big stack (PythonStack.h).
+OrthancPluginErrorCode HandleRest(size_t slot, OrthancPluginRestOutput* output, const char* url,
+                                  const OrthancPluginHttpRequest* request)
+{
+  return python_stack::Run([&] { return CallRoute(slot, output, url, request); });
 }
 
 template <size_t Slot>

@@ -1,0 +1,122 @@
+// Runs Python on a big enough C stack.
+//
+// Orthanc's HTTP threads (civetweb) have 100 KiB stacks on Debian, while
+// Python's recursion limit (1000) assumes megabytes: C-level recursion in a
+// callback (json.dumps of nested data, repr, pickle, Python -> C -> Python
+// calls) overflows them and crashes Orthanc.  On such threads the callback
+// runs on a per-thread 8 MiB stack (mmap'd, committed lazily, guard page),
+// switched to with swapcontext().
+#pragma once
+
+#include <exception>
+#include <pthread.h>
+#include <sys/mman.h>
+#include <ucontext.h>
+#include <unistd.h>
+
+namespace python_stack
+{
+constexpr size_t kSize = size_t(8) << 20;
+constexpr size_t kMinimum = size_t(1) << 20;  // smaller stacks are switched
+
+struct ThreadStack
+{
+  bool checked = false;
+  char* base = nullptr;  // nullptr: the thread's own stack is used
+
+  ~ThreadStack()
+  {
+    if (base != nullptr)
+    {
+      munmap(base, kSize);
+    }
+  }
+};
+
+inline thread_local ThreadStack threadStack;
+
+inline size_t CurrentStackSize()
+{
+  pthread_attr_t attr;
+  if (pthread_getattr_np(pthread_self(), &attr) != 0)
+  {
+    return 0;
+  }
+  void* address = nullptr;
+  size_t size = 0;
+  pthread_attr_getstack(&attr, &address, &size);
+  pthread_attr_destroy(&attr);
+  return size;
+}
+
+inline char* StackOfThisThread()
+{
+  ThreadStack& stack = threadStack;
+  if (!stack.checked)
+  {
+    stack.checked = true;
+    const size_t current = CurrentStackSize();
+    if (current != 0 && current < kMinimum)
+    {
+      void* memory = mmap(nullptr, kSize, PROT_READ | PROT_WRITE,
+                          MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE | MAP_STACK, -1, 0);
+      if (memory != MAP_FAILED)
+      {
+        mprotect(memory, static_cast<size_t>(sysconf(_SC_PAGESIZE)), PROT_NONE);  // guard page
+        stack.base = static_cast<char*>(memory);
+      }
+    }
+  }
+  return stack.base;
+}
+
+template <typename Function>
+struct Call
+{
+  Function* function;
+  decltype((*function)()) result{};
+  std::exception_ptr error;
+  ucontext_t caller;
+
+  static void Run(unsigned int high, unsigned int low)
+  {
+    auto* call = reinterpret_cast<Call*>((static_cast<uintptr_t>(high) << 32) | low);
+    try
+    {
+      call->result = (*call->function)();
+    }
+    catch (...)
+    {
+      call->error = std::current_exception();
+    }
+  }  // returns to call->caller (uc_link)
+};
+
+// f() on a big stack; f's result is default-constructible and copyable.
+template <typename Function>
+auto Run(Function&& f) -> decltype(f())
+{
+  char* base = StackOfThisThread();
+  char here;
+  if (base == nullptr || (&here >= base && &here < base + kSize))  // big enough, or nested
+  {
+    return f();
+  }
+  using Self = Call<std::remove_reference_t<Function>>;
+  Self call{&f, {}, nullptr, {}};
+  ucontext_t callee;
+  getcontext(&callee);
+  callee.uc_stack.ss_sp = base;
+  callee.uc_stack.ss_size = kSize;
+  callee.uc_link = &call.caller;
+  const uintptr_t pointer = reinterpret_cast<uintptr_t>(&call);
+  makecontext(&callee, reinterpret_cast<void (*)()>(&Self::Run), 2,
+              static_cast<unsigned int>(pointer >> 32), static_cast<unsigned int>(pointer & 0xffffffffu));
+  swapcontext(&call.caller, &callee);
+  if (call.error)
+  {
+    std::rethrow_exception(call.error);
+  }
+  return call.result;
+}
+}  // namespace python_stack
