@@ -351,12 +351,13 @@ def evaluate(bench: Bench) -> dict[str, Any]:
 def print_report(bench: Bench, summary: dict[str, Any]) -> None:
     plugins = list(bench.plugins)
     log("\n== Results: medians; ratios are medians of paired (same-round) ratios")
-    header = f"{'scenario':32}" + "".join(f"{p:>11}" for p in [*plugins, "upstream"])
+    width = max(len(label) for label in LABELS.values()) + 2
+    header = f"{'scenario':{width}}" + "".join(f"{p:>11}" for p in [*plugins, "upstream"])
     header += "".join(f"{p + '/up':>14}" for p in plugins)
     log(header)
     for key, entry in summary["scenarios"].items():
         fmt = "{:11.3f}" if key.startswith("d") else "{:11.0f}"
-        line = f"{entry['label']:32}" + "".join(fmt.format(entry["median"].get(p, math.nan))
+        line = f"{entry['label']:{width}}" + "".join(fmt.format(entry["median"].get(p, math.nan))
                                                for p in [*plugins, "upstream"])
         if key != "core":
             line += "".join(f"{entry['vs_upstream'][p]:13.2f}x" for p in plugins)

@@ -207,9 +207,54 @@ struct ChunkedAnswer
   }
 };
 
-const char* kHttpKeywords[] = {"method", "url", "headers", "body", "username", "password", "timeout",
-                               "certificateFile", "certificateKeyFile", "certificateKeyPassword", "pkcs11",
-                               nullptr};
+// Any object, kept as it is (the iterable body of ChunkedHttpClient).
+int ConvertObject(PyObject* object, void* target)
+{
+  *static_cast<PyObject**>(target) = object;
+  return 1;
+}
+
+// The arguments of HttpClient() and ChunkedHttpClient(), all but the body,
+// which each converts in its own way.
+struct HttpClientArguments
+{
+  int method = 0;
+  const char* url = nullptr;
+  StringMapArg headers;
+  const char* username = nullptr;
+  const char* password = nullptr;
+  uint32_t timeout = 0;
+  const char* certificateFile = nullptr;
+  const char* certificateKeyFile = nullptr;
+  const char* certificateKeyPassword = nullptr;
+  uint8_t pkcs11 = 0;
+
+  bool Parse(PyObject* args, PyObject* kwargs, const char* function, int (*convertBody)(PyObject*, void*),
+             void* body)
+  {
+    static const char* keywords[] = {"method", "url", "headers", "body", "username", "password", "timeout",
+                                     "certificateFile", "certificateKeyFile", "certificateKeyPassword", "pkcs11",
+                                     nullptr};
+    const std::string format = std::string("is|O&O&zzO&zzzO&:") + function;
+    return PyArg_ParseTupleAndKeywords(args, kwargs, format.c_str(), const_cast<char**>(keywords), &method, &url,
+                                       &StringMapArg::Convert, &headers, convertBody, body, &username, &password,
+                                       &generated::ConvertUnsigned<uint32_t>, &timeout, &certificateFile,
+                                       &certificateKeyFile, &certificateKeyPassword, &ConvertBool, &pkcs11) != 0;
+  }
+};
+
+// The answer of an HTTP call that the SDK writes into two memory buffers.
+struct BufferedAnswer
+{
+  OrthancBuffer body;
+  OrthancBuffer headers;
+  uint16_t status = 0;
+
+  PyObject* ToPython(OrthancPluginErrorCode code) const
+  {
+    return HttpAnswer(code, status, HeadersFromJson(headers.data(), headers.size()), body.data(), body.size());
+  }
+};
 }  // namespace
 
 PyObject* LookupDictionary(PyObject* /* module */, PyObject* args)
@@ -261,60 +306,32 @@ PyObject* GetCommandLineArgument(PyObject* /* module */, PyObject* args)
 
 PyObject* HttpClient(PyObject* /* module */, PyObject* args, PyObject* kwargs)
 {
-  int method = 0;
-  const char* url = nullptr;
-  StringMapArg headers;
+  HttpClientArguments request;
   BufferArg body;
-  const char* username = nullptr;
-  const char* password = nullptr;
-  uint32_t timeout = 0;
-  const char* certificateFile = nullptr;
-  const char* certificateKeyFile = nullptr;
-  const char* certificateKeyPassword = nullptr;
-  uint8_t pkcs11 = 0;
-  if (!PyArg_ParseTupleAndKeywords(args, kwargs, "is|O&O&zzO&zzzO&:HttpClient", const_cast<char**>(kHttpKeywords),
-                                   &method, &url, &StringMapArg::Convert, &headers, &ConvertOptionalBuffer, &body,
-                                   &username, &password, &generated::ConvertUnsigned<uint32_t>, &timeout,
-                                   &certificateFile, &certificateKeyFile, &certificateKeyPassword, &ConvertBool,
-                                   &pkcs11) ||
+  if (!request.Parse(args, kwargs, "HttpClient", &ConvertOptionalBuffer, &body) ||
       !generated::CheckBufferSize<uint32_t>(body, "body"))
   {
     return nullptr;
   }
-  OrthancBuffer answerBody;
-  OrthancBuffer answerHeaders;
-  uint16_t status = 0;
+  BufferedAnswer answer;
   OrthancPluginErrorCode code;
   {
     GilRelease nogil;
-    code = OrthancPluginHttpClient(PluginContext(), &answerBody, &answerHeaders, &status,
-                                   static_cast<OrthancPluginHttpMethod>(method), url, headers.count(), headers.keys(),
-                                   headers.values(), static_cast<const char*>(body.data()),
-                                   static_cast<uint32_t>(body.size()), username, password, timeout, certificateFile,
-                                   certificateKeyFile, certificateKeyPassword, pkcs11);
+    code = OrthancPluginHttpClient(PluginContext(), &answer.body, &answer.headers, &answer.status,
+                                   static_cast<OrthancPluginHttpMethod>(request.method), request.url,
+                                   request.headers.count(), request.headers.keys(), request.headers.values(),
+                                   static_cast<const char*>(body.data()), static_cast<uint32_t>(body.size()),
+                                   request.username, request.password, request.timeout, request.certificateFile,
+                                   request.certificateKeyFile, request.certificateKeyPassword, request.pkcs11);
   }
-  return HttpAnswer(code, status, HeadersFromJson(answerHeaders.data(), answerHeaders.size()), answerBody.data(),
-                    answerBody.size());
+  return answer.ToPython(code);
 }
 
 PyObject* ChunkedHttpClient(PyObject* /* module */, PyObject* args, PyObject* kwargs)
 {
-  int method = 0;
-  const char* url = nullptr;
-  StringMapArg headers;
+  HttpClientArguments arguments;
   PyObject* body = Py_None;
-  const char* username = nullptr;
-  const char* password = nullptr;
-  uint32_t timeout = 0;
-  const char* certificateFile = nullptr;
-  const char* certificateKeyFile = nullptr;
-  const char* certificateKeyPassword = nullptr;
-  uint8_t pkcs11 = 0;
-  if (!PyArg_ParseTupleAndKeywords(args, kwargs, "is|O&OzzO&zzzO&:ChunkedHttpClient",
-                                   const_cast<char**>(kHttpKeywords), &method, &url, &StringMapArg::Convert, &headers,
-                                   &body, &username, &password, &generated::ConvertUnsigned<uint32_t>, &timeout,
-                                   &certificateFile, &certificateKeyFile, &certificateKeyPassword, &ConvertBool,
-                                   &pkcs11))
+  if (!arguments.Parse(args, kwargs, "ChunkedHttpClient", &ConvertObject, &body))
   {
     return nullptr;
   }
@@ -330,9 +347,11 @@ PyObject* ChunkedHttpClient(PyObject* /* module */, PyObject* args, PyObject* kw
     GilRelease nogil;
     code = OrthancPluginChunkedHttpClient(
         PluginContext(), &answer, ChunkedAnswer::AddChunk, ChunkedAnswer::AddHeader, &status,
-        static_cast<OrthancPluginHttpMethod>(method), url, headers.count(), headers.keys(), headers.values(), &request,
-        ChunkedRequest::IsDone, ChunkedRequest::ChunkData, ChunkedRequest::ChunkSize, ChunkedRequest::Next, username,
-        password, timeout, certificateFile, certificateKeyFile, certificateKeyPassword, pkcs11);
+        static_cast<OrthancPluginHttpMethod>(arguments.method), arguments.url, arguments.headers.count(),
+        arguments.headers.keys(), arguments.headers.values(), &request, ChunkedRequest::IsDone,
+        ChunkedRequest::ChunkData, ChunkedRequest::ChunkSize, ChunkedRequest::Next, arguments.username,
+        arguments.password, arguments.timeout, arguments.certificateFile, arguments.certificateKeyFile,
+        arguments.certificateKeyPassword, arguments.pkcs11);
   }
   if (request.RestoreError())
   {
@@ -366,18 +385,15 @@ PyObject* CallRestApi(PyObject* /* module */, PyObject* args, PyObject* kwargs)
   {
     return nullptr;
   }
-  OrthancBuffer answerBody;
-  OrthancBuffer answerHeaders;
-  uint16_t status = 0;
+  BufferedAnswer answer;
   OrthancPluginErrorCode code;
   {
     GilRelease nogil;
-    code = OrthancPluginCallRestApi(PluginContext(), &answerBody, &answerHeaders, &status,
+    code = OrthancPluginCallRestApi(PluginContext(), &answer.body, &answer.headers, &answer.status,
                                     static_cast<OrthancPluginHttpMethod>(method), uri, headers.count(), headers.keys(),
                                     headers.values(), body.data(), static_cast<uint32_t>(body.size()), afterPlugins);
   }
-  return HttpAnswer(code, status, HeadersFromJson(answerHeaders.data(), answerHeaders.size()), answerBody.data(),
-                    answerBody.size());
+  return answer.ToPython(code);
 }
 
 PyObject* Peers_CallPeerApi(PyObject* self, PyObject* args, PyObject* kwargs)
@@ -402,18 +418,15 @@ PyObject* Peers_CallPeerApi(PyObject* self, PyObject* args, PyObject* kwargs)
   {
     return nullptr;
   }
-  OrthancBuffer answerBody;
-  OrthancBuffer answerHeaders;
-  uint16_t status = 0;
+  BufferedAnswer answer;
   OrthancPluginErrorCode code;
   {
     GilRelease nogil;
-    code = OrthancPluginCallPeerApi(PluginContext(), &answerBody, &answerHeaders, &status, peers, peerIndex,
+    code = OrthancPluginCallPeerApi(PluginContext(), &answer.body, &answer.headers, &answer.status, peers, peerIndex,
                                     static_cast<OrthancPluginHttpMethod>(method), uri, headers.count(), headers.keys(),
                                     headers.values(), body.data(), static_cast<uint32_t>(body.size()), timeout);
   }
-  return HttpAnswer(code, status, HeadersFromJson(answerHeaders.data(), answerHeaders.size()), answerBody.data(),
-                    answerBody.size());
+  return answer.ToPython(code);
 }
 
 PyObject* DicomInstance_GetInstanceData(PyObject* self, PyObject* args)

@@ -2,23 +2,15 @@
 # GetInstanceSimplifiedJson(), the idiom of many upstream samples.
 import json
 
-import orthanc
+import store_counter
 
-stored = 0
 patients = set()
 
 
-def on_stored(instance, instance_id):
-    global stored
+def read_tags(instance):
     tags = json.loads(instance.GetInstanceSimplifiedJson())
     patients.add((tags["PatientID"], tags["StudyInstanceUID"], tags["SOPInstanceUID"],
                   tags.get("Modality"), instance.GetInstanceSize()))
-    stored += 1
 
 
-def count(output, uri, **request):
-    output.AnswerBuffer(json.dumps({"stored": stored}).encode(), "application/json")
-
-
-orthanc.RegisterOnStoredInstanceCallback(on_stored)
-orthanc.RegisterRestCallback("/bench/stored", count)
+store_counter.register(read_tags)
