@@ -2,8 +2,13 @@
 // writes happen with the GIL held, which is what serializes them.
 #pragma once
 
+#include "../Convert.h"
+#include "../Gil.h"
 #include "../PyRef.h"
 
+#include <orthanc/OrthancCPlugin.h>
+
+#include <string>
 #include <vector>
 
 // False with TypeError set (naming `function`) if `callable` cannot be called.
@@ -83,16 +88,57 @@ private:
   PyRef callable_;
 };
 
-// Parses the one argument of `orthanc.<function>(callback)` into `slot`;
-// false with an exception set on failure.
-inline bool ParseCallbackArgument(PyObject* args, CallbackSlot& slot, const char* function)
+// The one argument of `orthanc.<function>(callback)`, checked to be callable;
+// nullptr with an exception set on failure.
+inline PyObject* ParseCallable(PyObject* args, const char* function)
 {
   PyObject* callable = nullptr;
-  if (!PyArg_ParseTuple(args, "O", &callable))
+  const std::string format = std::string("O:") + function;
+  if (!PyArg_ParseTuple(args, format.c_str(), &callable) || !CheckCallable(callable, function))
   {
-    return false;
+    return nullptr;
   }
-  return slot.Set(callable, function);
+  return callable;
+}
+
+// orthanc.<function>(callback) for a callback that can be registered once:
+// keeps the callable in `slot`, then calls registerInOrthanc() (which returns
+// an OrthancPluginErrorCode) without the GIL.
+template <typename Register>
+PyObject* RegisterSlotCallback(PyObject* args, CallbackSlot& slot, const char* function, Register registerInOrthanc)
+{
+  PyObject* callable = ParseCallable(args, function);
+  if (callable == nullptr || !slot.Set(callable, function))
+  {
+    return nullptr;
+  }
+  OrthancPluginErrorCode code;
+  {
+    GilRelease nogil;
+    code = registerInOrthanc();
+  }
+  return ResultFromErrorCode(code);
+}
+
+// orthanc.<function>(callback) for a callback that can be registered several
+// times: adds the callable to `list`; the first one also calls
+// registerInOrthanc() without the GIL (one C callback calls them all).
+template <typename Register>
+PyObject* RegisterListCallback(PyObject* args, CallbackList& list, const char* function, Register registerInOrthanc)
+{
+  PyObject* callable = ParseCallable(args, function);
+  if (callable == nullptr)
+  {
+    return nullptr;
+  }
+  const bool first = list.empty();
+  list.Add(callable);
+  if (first)
+  {
+    GilRelease nogil;
+    registerInOrthanc();
+  }
+  Py_RETURN_NONE;
 }
 
 // A Python list of str from a C array (new reference; empty with an exception set on failure).

@@ -107,23 +107,12 @@ OrthancPluginErrorCode OnChange(OrthancPluginChangeType type, OrthancPluginResou
 }
 }  // namespace
 
-PyObject* RegisterOnChangeCallback(PyObject* /*self*/, PyObject* args)
+PyObject* RegisterOnChangeCallback(PyObject* /* module */, PyObject* args)
 {
-  PyObject* callable = nullptr;
-  if (!PyArg_ParseTuple(args, "O:RegisterOnChangeCallback", &callable) ||
-      !CheckCallable(callable, "RegisterOnChangeCallback"))
-  {
-    return nullptr;
-  }
-  const bool first = callbacks_.empty();
-  callbacks_.Add(callable);
-  if (first)
-  {
+  return RegisterListCallback(args, callbacks_, "RegisterOnChangeCallback", [] {
     worker_ = std::thread(RunWorker);
-    GilRelease nogil;
     OrthancPluginRegisterOnChangeCallback(PluginContext(), OnChange);
-  }
-  Py_RETURN_NONE;
+  });
 }
 
 void DrainAndStopChangeThread()

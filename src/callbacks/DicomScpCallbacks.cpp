@@ -249,44 +249,27 @@ bool CheckNoMoveHandler(const char* function)
 
 PyObject* RegisterFindCallback(PyObject* /* module */, PyObject* args)
 {
-  if (!ParseCallbackArgument(args, find_, "RegisterFindCallback"))
-  {
-    return nullptr;
-  }
-  OrthancPluginErrorCode code;
-  {
-    GilRelease nogil;
-    code = OrthancPluginRegisterFindCallback(PluginContext(), OnFind);
-  }
-  return ResultFromErrorCode(code);
+  return RegisterSlotCallback(args, find_, "RegisterFindCallback", [] {
+    return OrthancPluginRegisterFindCallback(PluginContext(), OnFind);
+  });
 }
 
 PyObject* RegisterWorklistCallback(PyObject* /* module */, PyObject* args)
 {
-  if (!ParseCallbackArgument(args, worklist_, "RegisterWorklistCallback"))
-  {
-    return nullptr;
-  }
-  OrthancPluginErrorCode code;
-  {
-    GilRelease nogil;
-    code = OrthancPluginRegisterWorklistCallback(PluginContext(), OnWorklist);
-  }
-  return ResultFromErrorCode(code);
+  return RegisterSlotCallback(args, worklist_, "RegisterWorklistCallback", [] {
+    return OrthancPluginRegisterWorklistCallback(PluginContext(), OnWorklist);
+  });
 }
 
 PyObject* RegisterMoveCallback(PyObject* /* module */, PyObject* args)
 {
-  if (!CheckNoMoveHandler("RegisterMoveCallback") || !ParseCallbackArgument(args, move_, "RegisterMoveCallback"))
+  if (!CheckNoMoveHandler("RegisterMoveCallback"))
   {
     return nullptr;
   }
-  OrthancPluginErrorCode code;
-  {
-    GilRelease nogil;
-    code = OrthancPluginRegisterMoveCallback(PluginContext(), CreateMove, GetMoveSize, ApplyMove, FreeMove);
-  }
-  return ResultFromErrorCode(code);
+  return RegisterSlotCallback(args, move_, "RegisterMoveCallback", [] {
+    return OrthancPluginRegisterMoveCallback(PluginContext(), CreateMove, GetMoveSize, ApplyMove, FreeMove);
+  });
 }
 
 PyObject* RegisterMoveCallback2(PyObject* /* module */, PyObject* args)

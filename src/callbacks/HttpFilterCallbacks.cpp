@@ -55,20 +55,9 @@ int32_t Filter(OrthancPluginHttpMethod method, const char* uri, const char* ip, 
 }
 }  // namespace
 
-PyObject* RegisterIncomingHttpRequestFilter(PyObject* /*self*/, PyObject* args)
+PyObject* RegisterIncomingHttpRequestFilter(PyObject* /* module */, PyObject* args)
 {
-  PyObject* callable = nullptr;
-  if (!PyArg_ParseTuple(args, "O:RegisterIncomingHttpRequestFilter", &callable) ||
-      !CheckCallable(callable, "RegisterIncomingHttpRequestFilter"))
-  {
-    return nullptr;
-  }
-  const bool first = filters_.empty();
-  filters_.Add(callable);
-  if (first)
-  {
-    GilRelease nogil;
+  return RegisterListCallback(args, filters_, "RegisterIncomingHttpRequestFilter", [] {
     OrthancPluginRegisterIncomingHttpRequestFilter2(PluginContext(), Filter);
-  }
-  Py_RETURN_NONE;
+  });
 }

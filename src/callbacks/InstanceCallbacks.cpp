@@ -164,42 +164,21 @@ int32_t OnIncomingDicomInstance(const OrthancPluginDicomInstance* instance)
 
 PyObject* RegisterReceivedInstanceCallback(PyObject* /* module */, PyObject* args)
 {
-  if (!ParseCallbackArgument(args, receivedInstance_, "RegisterReceivedInstanceCallback"))
-  {
-    return nullptr;
-  }
-  OrthancPluginErrorCode code;
-  {
-    GilRelease nogil;
-    code = OrthancPluginRegisterReceivedInstanceCallback(PluginContext(), OnReceivedInstance);
-  }
-  return ResultFromErrorCode(code);
+  return RegisterSlotCallback(args, receivedInstance_, "RegisterReceivedInstanceCallback", [] {
+    return OrthancPluginRegisterReceivedInstanceCallback(PluginContext(), OnReceivedInstance);
+  });
 }
 
 PyObject* RegisterIncomingCStoreInstanceFilter(PyObject* /* module */, PyObject* args)
 {
-  if (!ParseCallbackArgument(args, cstoreFilter_, "RegisterIncomingCStoreInstanceFilter"))
-  {
-    return nullptr;
-  }
-  OrthancPluginErrorCode code;
-  {
-    GilRelease nogil;
-    code = OrthancPluginRegisterIncomingCStoreInstanceFilter(PluginContext(), OnIncomingCStore);
-  }
-  return ResultFromErrorCode(code);
+  return RegisterSlotCallback(args, cstoreFilter_, "RegisterIncomingCStoreInstanceFilter", [] {
+    return OrthancPluginRegisterIncomingCStoreInstanceFilter(PluginContext(), OnIncomingCStore);
+  });
 }
 
 PyObject* RegisterIncomingDicomInstanceFilter(PyObject* /* module */, PyObject* args)
 {
-  if (!ParseCallbackArgument(args, dicomFilter_, "RegisterIncomingDicomInstanceFilter"))
-  {
-    return nullptr;
-  }
-  OrthancPluginErrorCode code;
-  {
-    GilRelease nogil;
-    code = OrthancPluginRegisterIncomingDicomInstanceFilter(PluginContext(), OnIncomingDicomInstance);
-  }
-  return ResultFromErrorCode(code);
+  return RegisterSlotCallback(args, dicomFilter_, "RegisterIncomingDicomInstanceFilter", [] {
+    return OrthancPluginRegisterIncomingDicomInstanceFilter(PluginContext(), OnIncomingDicomInstance);
+  });
 }

@@ -246,13 +246,8 @@ PyObject* CreateJob(PyObject* /* module */, PyObject* args)
 
 PyObject* RegisterJobsUnserializer(PyObject* /* module */, PyObject* args)
 {
-  if (!ParseCallbackArgument(args, unserializer_, "RegisterJobsUnserializer"))
-  {
-    return nullptr;
-  }
-  {
-    GilRelease nogil;
+  return RegisterSlotCallback(args, unserializer_, "RegisterJobsUnserializer", [] {
     OrthancPluginRegisterJobsUnserializer(PluginContext(), Unserialize);
-  }
-  Py_RETURN_NONE;
+    return OrthancPluginErrorCode_Success;
+  });
 }

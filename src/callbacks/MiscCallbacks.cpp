@@ -112,46 +112,20 @@ OrthancPluginErrorCode OnTranscode(OrthancPluginMemoryBuffer* transcoded, const 
 
 PyObject* RegisterRefreshMetricsCallback(PyObject* /* module */, PyObject* args)
 {
-  PyObject* callable = nullptr;
-  if (!PyArg_ParseTuple(args, "O:RegisterRefreshMetricsCallback", &callable) ||
-      !CheckCallable(callable, "RegisterRefreshMetricsCallback"))
-  {
-    return nullptr;
-  }
-  const bool first = refreshMetrics_.empty();
-  refreshMetrics_.Add(callable);
-  if (first)
-  {
-    GilRelease nogil;
-    OrthancPluginRegisterRefreshMetricsCallback(PluginContext(), OnRefreshMetrics);
-  }
-  Py_RETURN_NONE;
+  return RegisterListCallback(args, refreshMetrics_, "RegisterRefreshMetricsCallback",
+                              [] { OrthancPluginRegisterRefreshMetricsCallback(PluginContext(), OnRefreshMetrics); });
 }
 
 PyObject* RegisterDecodeImageCallback(PyObject* /* module */, PyObject* args)
 {
-  if (!ParseCallbackArgument(args, decodeImage_, "RegisterDecodeImageCallback"))
-  {
-    return nullptr;
-  }
-  OrthancPluginErrorCode code;
-  {
-    GilRelease nogil;
-    code = OrthancPluginRegisterDecodeImageCallback(PluginContext(), OnDecodeImage);
-  }
-  return ResultFromErrorCode(code);
+  return RegisterSlotCallback(args, decodeImage_, "RegisterDecodeImageCallback", [] {
+    return OrthancPluginRegisterDecodeImageCallback(PluginContext(), OnDecodeImage);
+  });
 }
 
 PyObject* RegisterTranscoderCallback(PyObject* /* module */, PyObject* args)
 {
-  if (!ParseCallbackArgument(args, transcoder_, "RegisterTranscoderCallback"))
-  {
-    return nullptr;
-  }
-  OrthancPluginErrorCode code;
-  {
-    GilRelease nogil;
-    code = OrthancPluginRegisterTranscoderCallback(PluginContext(), OnTranscode);
-  }
-  return ResultFromErrorCode(code);
+  return RegisterSlotCallback(args, transcoder_, "RegisterTranscoderCallback", [] {
+    return OrthancPluginRegisterTranscoderCallback(PluginContext(), OnTranscode);
+  });
 }

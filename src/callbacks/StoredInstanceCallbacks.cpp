@@ -34,20 +34,9 @@ OrthancPluginErrorCode OnStoredInstance(const OrthancPluginDicomInstance* instan
 }
 }  // namespace
 
-PyObject* RegisterOnStoredInstanceCallback(PyObject* /*self*/, PyObject* args)
+PyObject* RegisterOnStoredInstanceCallback(PyObject* /* module */, PyObject* args)
 {
-  PyObject* callable = nullptr;
-  if (!PyArg_ParseTuple(args, "O:RegisterOnStoredInstanceCallback", &callable) ||
-      !CheckCallable(callable, "RegisterOnStoredInstanceCallback"))
-  {
-    return nullptr;
-  }
-  const bool first = callbacks_.empty();
-  callbacks_.Add(callable);
-  if (first)
-  {
-    GilRelease nogil;
+  return RegisterListCallback(args, callbacks_, "RegisterOnStoredInstanceCallback", [] {
     OrthancPluginRegisterOnStoredInstanceCallback(PluginContext(), OnStoredInstance);
-  }
-  Py_RETURN_NONE;
+  });
 }
