@@ -15,6 +15,8 @@ import orthanc_server as harness
 # the report of a failing test.
 _LOGS_KEY = pytest.StashKey[list[Path]]()
 _LOG_LINES_SHOWN = 200
+# The reports of the current test's phases ("setup", "call"), for its fixtures' teardown.
+_REPORTS_KEY = pytest.StashKey[dict[str, pytest.TestReport]]()
 
 
 def pytest_configure(config: pytest.Config) -> None:
@@ -31,6 +33,7 @@ def pytest_runtest_makereport(
     item: pytest.Item, call: pytest.CallInfo[None]
 ) -> Generator[None, pytest.TestReport, pytest.TestReport]:
     report = yield
+    item.stash.setdefault(_REPORTS_KEY, {})[report.when] = report
     if report.failed:
         for path in item.stash.get(_LOGS_KEY, []):
             try:
@@ -63,14 +66,46 @@ def _setup_factory(
     return make
 
 
+def _test_failed(item: pytest.Item) -> bool:
+    """In a fixture's teardown: did the test's set-up or call fail?"""
+    reports = item.stash.get(_REPORTS_KEY, {})
+    return any(r.failed for r in reports.values()) or "call" not in reports
+
+
 @pytest.fixture(scope="session")
 def _orthanc_reaper() -> Generator[harness.Reaper, None, None]:
     reaper = harness.Reaper()
     yield reaper
     problems = reaper.join()
     if problems:
-        pytest.fail("some Orthanc servers did not stop cleanly:\n" + "\n\n".join(problems),
+        # Seen only now, so reported on the session's last test: each names its own.
+        pytest.fail("Orthanc servers of earlier tests did not stop cleanly:\n" + "\n\n".join(problems),
                     pytrace=False)
+
+
+def stop_servers(request: pytest.FixtureRequest, reaper: harness.Reaper,
+                 servers: list[harness.OrthancServer]) -> list[str]:
+    """Teardown of a test's servers.  After a passed test they stop in the
+    background (reaper).  After a failed one they are waited for here, so
+    that a server that does not stop (a callback still stuck, say) is
+    reported on the test that caused it, with its log."""
+    problems = []
+    running = []
+    for server in servers:
+        code = server.returncode
+        if code is None or server.stop_requested:
+            running.append(server)  # stop() of a stopped one just collects its exit code
+        else:
+            problems.append(f"Orthanc exited by itself during the test, with code {code}")
+            server.setup.release_ports()
+    if not _test_failed(request.node):
+        for server in running:
+            reaper.add(server, request.node.nodeid)
+        return problems
+    waiter = harness.Reaper()
+    for server in running:
+        waiter.add(server)
+    return problems + waiter.join()
 
 
 @pytest.fixture
@@ -97,14 +132,9 @@ def orthanc_server(request: pytest.FixtureRequest, tmp_path: Path,
         return server
 
     yield start
-    problems = []
-    for server in servers:
-        code = server.returncode
-        if code is not None and not server.stop_requested:
-            problems.append(f"Orthanc exited by itself during the test, with code {code}")
-        _orthanc_reaper.add(server)
+    problems = stop_servers(request, _orthanc_reaper, servers)
     if problems:
-        pytest.fail("\n".join(problems), pytrace=False)
+        pytest.fail("\n\n".join(problems), pytrace=False)
 
 
 @pytest.fixture

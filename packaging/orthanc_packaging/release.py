@@ -9,10 +9,12 @@ from __future__ import annotations
 import os
 import shutil
 import sys
+import threading
 import time
+from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Callable, Sequence
+from typing import Callable, Mapping, Sequence
 
 from . import cmake, testing
 from .discovery import (
@@ -152,6 +154,22 @@ def build_cell(
     return cmake.run_build(plan, reporter, cell.name)
 
 
+def pytest_tmp_dir(root: Path, cell: Cell) -> Path:
+    """pytest's --basetemp for a cell's integration tests (build/pytest-tmp/<cell>)."""
+    return Path(root) / "build" / "pytest-tmp" / cell.name
+
+
+# Two cells of one Python (Release and Debug) share its test venv: the first
+# to get there creates it, the other waits (their tests may run at once).
+_venv_locks: dict[Path, threading.Lock] = {}
+_venv_locks_guard = threading.Lock()
+
+
+def _venv_lock(venv_dir: Path) -> threading.Lock:
+    with _venv_locks_guard:
+        return _venv_locks.setdefault(Path(venv_dir).resolve(), threading.Lock())
+
+
 def test_cell(
     cell: Cell,
     built: cmake.BuildResult,
@@ -159,15 +177,21 @@ def test_cell(
     tools_python: str,
     reporter: Reporter,
     pytest_args: Sequence[str] = (),
+    echo: bool = True,
 ) -> testing.TestResult:
+    """Make (or reuse) the cell's test venv, then run tests/integration
+    against its library. ``echo=False`` keeps pytest's output in the log
+    only (build/test-results/<cell>.log)."""
     assert cell.python is not None and built.library is not None
+    venv_dir = target_venv_dir(root, cell.minor)
     try:
-        target = testing.ensure_target_venv(
-            cell.python, target_venv_dir(root, cell.minor), reporter
-        )
+        with _venv_lock(venv_dir):
+            target = testing.ensure_target_venv(cell.python, venv_dir, reporter)
     except testing.TestSetupError as exc:
         reporter.line(f"{cell.name}: test venv failed: {exc}")
         return testing.TestResult(ok=False, error=f"test venv: {exc}")
+    basetemp = pytest_tmp_dir(root, cell)
+    basetemp.parent.mkdir(parents=True, exist_ok=True)  # pytest makes the last level only
     return testing.run_integration_tests(
         built.library,
         target,
@@ -175,8 +199,31 @@ def test_cell(
         reporter,
         cell.name,
         root,
-        extra_args=pytest_args,
+        extra_args=testing.with_basetemp(pytest_args, basetemp),
+        echo=echo,
     )
+
+
+TEST_WORKERS_VARIABLE = "ORTHANC_TEST_WORKERS"
+DEFAULT_TEST_WORKERS = 2
+
+
+def integration_test_workers(env: Mapping[str, str] | None = None) -> int:
+    """How many cells' integration tests may run at once: the whole number
+    in ORTHANC_TEST_WORKERS (1: build, test, build, test, ... one at a
+    time), default 2. The suite mostly waits on Orthanc (start, stop, timers,
+    jobs), so on 2 cores two suites overlap well with the next cell's build.
+    Raises ValueError for anything but a whole number >= 1."""
+    value = (os.environ if env is None else env).get(TEST_WORKERS_VARIABLE, "").strip()
+    if not value:
+        return DEFAULT_TEST_WORKERS
+    try:
+        workers = int(value)
+    except ValueError:
+        workers = 0
+    if workers < 1:
+        raise ValueError(f"{TEST_WORKERS_VARIABLE}={value!r} is not a whole number >= 1")
+    return workers
 
 
 def run_cells(
@@ -188,7 +235,16 @@ def run_cells(
     cmake_args: Sequence[str] = (),
     pytest_args: Sequence[str] = (),
     env_problems: Callable[[], list[str]] | None = None,
+    test_workers: int | None = None,
 ) -> list[CellOutcome]:
+    """Build (and test) every runnable cell, in order; one outcome per cell.
+
+    With ``test_workers`` > 1 (default: integration_test_workers()) the
+    builds still run one after the other (each uses every core, and they
+    share the code generation cache) but a built cell's tests start at once,
+    in the background, while the next cell builds; at most ``test_workers``
+    test runs at a time. Their output is then only in their logs; a failed
+    run's summary is printed once every cell is done."""
     outcomes = [CellOutcome(c, tested=test) for c in cells]
     runnable = [o for o in outcomes if o.cell.runnable]
     # Machine-wide problems (no SDK header, no cmake) are said once, not per cell.
@@ -199,15 +255,83 @@ def run_cells(
         for o in runnable:
             o.error = problems[0]
         return outcomes
+    if test and len(runnable) > 1:
+        workers = _workers_or_one(test_workers, reporter)
+        if workers > 1:
+            _run_pipelined(runnable, root, tools_python, reporter, cmake_args, pytest_args, workers)
+            return outcomes
     for o in runnable:
         started = time.monotonic()
         o.build = build_cell(o.cell, root, tools_python, reporter, cmake_args)
-        if o.build.ok and test:
-            o.tests = test_cell(
-                o.cell, o.build, root, tools_python, reporter, pytest_args
-            )
         o.seconds = time.monotonic() - started
+        if o.build.ok and test:
+            _test_outcome(o, root, tools_python, reporter, pytest_args, echo=True)
     return outcomes
+
+
+def _workers_or_one(test_workers: int | None, reporter: Reporter) -> int:
+    if test_workers is not None:
+        return max(1, test_workers)
+    try:
+        return integration_test_workers()
+    except ValueError as exc:
+        reporter.line(f"warning: {exc}; testing one cell at a time")
+        return 1
+
+
+def _test_outcome(
+    o: CellOutcome,
+    root: Path,
+    tools_python: str,
+    reporter: Reporter,
+    pytest_args: Sequence[str],
+    echo: bool,
+) -> None:
+    """Test a built cell: sets ``o.tests`` and adds the time to ``o.seconds``.
+    An unexpected exception fails this cell only, never the others."""
+    assert o.build is not None
+    started = time.monotonic()
+    try:
+        o.tests = test_cell(o.cell, o.build, root, tools_python, reporter, pytest_args, echo)
+    except Exception as exc:  # noqa: BLE001 - this cell's failure; the others go on
+        reporter.line(f"{o.cell.name}: tests not run: {type(exc).__name__}: {exc}")
+        o.tests = testing.TestResult(ok=False, error=f"tests not run: {type(exc).__name__}: {exc}")
+    o.seconds += time.monotonic() - started
+
+
+def _run_pipelined(
+    runnable: Sequence[CellOutcome],
+    root: Path,
+    tools_python: str,
+    reporter: Reporter,
+    cmake_args: Sequence[str],
+    pytest_args: Sequence[str],
+    workers: int,
+) -> None:
+    """See run_cells. A cell's time is its build plus its venv and tests,
+    without the time it waited for a free test worker."""
+    reporter.line(
+        f"testing up to {workers} cells at once, in the background of the next builds "
+        f"(pytest output in build/test-results/; {TEST_WORKERS_VARIABLE}=1 for one at a time)"
+    )
+    with ThreadPoolExecutor(max_workers=min(workers, len(runnable)), thread_name_prefix="tests") as pool:
+        pending: list[Future[None]] = []
+        for o in runnable:
+            started = time.monotonic()
+            o.build = build_cell(o.cell, root, tools_python, reporter, cmake_args)
+            o.seconds = time.monotonic() - started
+            if o.build.ok:
+                pending.append(
+                    pool.submit(_test_outcome, o, root, tools_python, reporter, pytest_args, False)
+                )
+        for future in pending:
+            future.result()  # _test_outcome does not raise
+    for o in runnable:
+        if o.tests is not None and not o.tests.ok and o.tests.log is not None:
+            reporter.block(
+                f"{o.cell.name}: tests failed; from {o.tests.log}:",
+                testing.failure_excerpt(o.tests.log),
+            )
 
 
 def _environment_problems() -> list[str]:

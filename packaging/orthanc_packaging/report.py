@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import sys
+import threading
 import time
 from dataclasses import dataclass
 from typing import Callable, Sequence, TextIO
@@ -33,7 +34,8 @@ def format_duration(seconds: float | None) -> str:
 
 class Reporter:
     """Writes timestamped progress lines, flushed at once so that CI logs
-    show where a long build is."""
+    show where a long build is. Safe to share between threads: a line or a
+    block is written whole (cells' tests run in threads, see release.py)."""
 
     def __init__(
         self,
@@ -45,17 +47,20 @@ class Reporter:
         self.prefix = prefix
         self.clock = clock
         self.start = clock()
+        self._lock = threading.RLock()
 
     def line(self, message: str) -> None:
-        elapsed = format_duration(self.clock() - self.start)
-        self.stream.write(f"[{self.prefix} +{elapsed}] {message}\n")
-        self.stream.flush()
+        with self._lock:
+            elapsed = format_duration(self.clock() - self.start)
+            self.stream.write(f"[{self.prefix} +{elapsed}] {message}\n")
+            self.stream.flush()
 
     def block(self, title: str, lines: Sequence[str]) -> None:
-        self.line(title)
-        for text in lines:
-            self.stream.write(f"    {text}\n")
-        self.stream.flush()
+        with self._lock:
+            self.line(title)
+            for text in lines:
+                self.stream.write(f"    {text}\n")
+            self.stream.flush()
 
 
 @dataclass(frozen=True)

@@ -19,7 +19,7 @@ import time
 import xml.etree.ElementTree as ET
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Callable, Mapping, Sequence
+from typing import Callable, Mapping, Sequence, TextIO
 
 from .discovery import FoundPython
 from .report import Reporter
@@ -203,11 +203,46 @@ def parse_junit(path: Path) -> TestCounts:
     )
 
 
+def with_basetemp(args: Sequence[str], basetemp: Path) -> list[str]:
+    """``args`` plus ``--basetemp=<basetemp>``, unless they choose one already.
+
+    Each pytest run gets its own temporary folders: runs of several cells at
+    once (release.py) never share or clean up each other's."""
+    if any(a == "--basetemp" or a.startswith("--basetemp=") for a in args):
+        return list(args)
+    return [*args, f"--basetemp={Path(basetemp).resolve()}"]
+
+
+SUMMARY_HEADING = "short test summary info"
+
+
+def failure_excerpt(log: Path, lines: int = 40, max_summary: int = 80) -> list[str]:
+    """What to show of a failed pytest run whose output was not echoed: its
+    short test summary (one line per failed test) to the end, else the last
+    ``lines`` lines."""
+    try:
+        text = log.read_text(encoding="utf-8", errors="replace").splitlines()
+    except OSError as exc:
+        return [f"(cannot read {log}: {exc.strerror or exc})"]
+    starts = [i for i, line in enumerate(text) if SUMMARY_HEADING in line]
+    if not starts:
+        return text[-lines:]
+    summary = text[starts[-1] :]
+    if len(summary) > max_summary:
+        hidden = len(summary) - max_summary
+        summary = [summary[0], f"... {hidden} more lines in {log} ...", *summary[-(max_summary - 1) :]]
+    return summary
+
+
 def _run_teed(
-    cmd: Sequence[str], env: Mapping[str, str], cwd: Path, log_path: Path, echo
+    cmd: Sequence[str],
+    env: Mapping[str, str],
+    cwd: Path,
+    log_path: Path,
+    echo: TextIO | None,
 ) -> int:
-    """Output goes to the log file and, line by line, to ``echo`` (CI logs
-    then show the failing test's traceback without opening the log)."""
+    """Output goes to the log file and, line by line, to ``echo`` when given
+    (CI logs then show the failing test's traceback without opening the log)."""
     with open(log_path, "w", encoding="utf-8") as log:
         proc = subprocess.Popen(
             list(cmd),
@@ -247,9 +282,14 @@ def run_pytest(
     if junit.exists():
         junit.unlink()  # never read a previous run's counts
     cmd = pytest_command(python, paths, junit, extra_args)
+    run_env = dict(os.environ if env is None else env)
+    if not echo:
+        # Only the log reads it: summary lines ("FAILED test - message") not
+        # cut at 80 columns, for failure_excerpt.
+        run_env.setdefault("COLUMNS", "200")
     started = time.monotonic()
     code = _run_teed(
-        cmd, os.environ if env is None else env, Path(root), log,
+        cmd, run_env, Path(root), log,
         reporter.stream if echo else None,
     )  # fmt: skip
     seconds = time.monotonic() - started
