@@ -169,18 +169,35 @@ void InitializeInterpreter(const PluginOptions& options, const std::string& inte
 // which only ask Orthanc to stop: such a child would survive
 // Pool.terminate(), whose join() would then wait forever.  Forked children
 // get the handlers of a Python program back.  ('spawn' and 'forkserver'
-// children exec a new interpreter, which resets them anyway.)
+// children exec a new interpreter, which resets them anyway.)  Until the
+// child has run its after-fork hook it still has Orthanc's handlers, so
+// these signals are blocked across fork(): one sent at once to a new child
+// (Pool.terminate() right after the pool started, the child not yet
+// scheduled) stays pending until the child has reset the handlers, instead
+// of being swallowed by Orthanc's handler.
 void ResetSignalsInForkedChildren()
 {
   static const char kCode[] =
-      "import os, signal\n"
+      "import os, signal, threading\n"
+      "_names = ('SIGTERM', 'SIGHUP', 'SIGQUIT', 'SIGINT')\n"
+      "_signals = {getattr(signal, n) for n in _names if hasattr(signal, n)}\n"
+      "_saved = threading.local()  # the mask of the forking thread\n"
+      "def _orthanc_before_fork():\n"
+      "    _saved.mask = signal.pthread_sigmask(signal.SIG_BLOCK, _signals)\n"
+      "def _orthanc_after_fork_in_parent():\n"
+      "    mask = getattr(_saved, 'mask', None)\n"
+      "    if mask is not None:\n"
+      "        _saved.mask = None\n"
+      "        signal.pthread_sigmask(signal.SIG_SETMASK, mask)\n"
       "def _orthanc_after_fork_in_child():\n"
       "    for name in ('SIGTERM', 'SIGHUP', 'SIGQUIT'):\n"
       "        if hasattr(signal, name):\n"
       "            signal.signal(getattr(signal, name), signal.SIG_DFL)\n"
       "    signal.signal(signal.SIGINT, signal.default_int_handler)\n"
-      "if hasattr(os, 'register_at_fork'):\n"
-      "    os.register_at_fork(after_in_child=_orthanc_after_fork_in_child)\n";
+      "    _orthanc_after_fork_in_parent()\n"
+      "if hasattr(os, 'register_at_fork') and hasattr(signal, 'pthread_sigmask'):\n"
+      "    os.register_at_fork(before=_orthanc_before_fork, after_in_parent=_orthanc_after_fork_in_parent,\n"
+      "                        after_in_child=_orthanc_after_fork_in_child)\n";
   PyRef globals = PyRef::Steal(PyDict_New());
   const bool ok = globals && PyDict_SetItemString(globals.get(), "__builtins__", PyEval_GetBuiltins()) == 0 &&
                   PyRef::Steal(PyRun_String(kCode, Py_file_input, globals.get(), globals.get()));

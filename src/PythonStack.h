@@ -5,7 +5,9 @@
 // callback (json.dumps of nested data, repr, pickle, Python -> C -> Python
 // calls) overflows them and crashes Orthanc.  On such threads the callback
 // runs on a per-thread 8 MiB stack (mmap'd, committed lazily, guard page),
-// switched to with swapcontext().
+// switched to with swapcontext().  (Python 3.8-3.13 count recursion and
+// never look at the stack pointer; 3.14 compares it with the thread's stack
+// bounds, so supporting 3.14 means telling it about this stack.)
 #pragma once
 
 #include <exception>

@@ -143,14 +143,11 @@ orthanc.RegisterRestCallback('/at-once/(.*)', OnRest)
 """
 
 
+# A forked child has Orthanc's SIGTERM handler until Python's after-fork hook
+# resets it; the plugin blocks the signals across fork() so that one sent in
+# between stays pending instead of being lost (Pool.terminate() right after
+# the pool started would then wait forever).
 @pytest.mark.ours
-@pytest.mark.xfail(
-    strict=True,
-    reason="plugin bug: a forked child has Orthanc's SIGTERM handler until Python's after-fork hook "
-    "resets it, so a SIGTERM sent in between is lost (Pool.terminate() right after the pool started "
-    "then waits forever); fix: block those signals across fork (src/Interpreter.cpp, "
-    "ResetSignalsInForkedChildren), then remove this marker",
-)
 def test_sigterm_at_once_after_fork(orthanc_server: StartOrthanc, tmp_path: Path) -> None:
     folder = tmp_path / "scripts"
     folder.mkdir()
