@@ -107,18 +107,23 @@ def read_compiler(build_dir: Path) -> dict[str, str | None]:
 def git_commit(
     root: Path = PROJECT_ROOT, run: Callable[..., Any] = subprocess.run
 ) -> str:
+    """HEAD's commit, with "-dirty" appended (as `git describe --dirty`) when
+    tracked files differ from it: such binaries were not built from HEAD."""
+
+    def git(*args: str) -> Any:
+        return run(["git", *args], cwd=str(root), capture_output=True, text=True, check=False)
+
     try:
-        out = run(
-            ["git", "rev-parse", "HEAD"],
-            cwd=str(root),
-            capture_output=True,
-            text=True,
-            check=False,
-        )
+        out = git("rev-parse", "HEAD")
+        if out.returncode != 0:
+            return "unknown"
+        status = git("status", "--porcelain", "--untracked-files=no")
     except OSError:
         return "unknown"
-    commit = out.stdout.strip() if out.returncode == 0 else ""
-    return commit if re.match(r"^[0-9a-f]{40,64}$", commit) else "unknown"
+    commit = out.stdout.strip()
+    if not re.match(r"^[0-9a-f]{40,64}$", commit):
+        return "unknown"
+    return commit + "-dirty" if status.returncode == 0 and status.stdout.strip() else commit
 
 
 def write_sha256sums(directory: Path, names: Sequence[str]) -> Path:

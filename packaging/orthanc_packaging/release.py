@@ -154,9 +154,10 @@ def build_cell(
     return cmake.run_build(plan, reporter, cell.name)
 
 
-def pytest_tmp_dir(root: Path, cell: Cell) -> Path:
-    """pytest's --basetemp for a cell's integration tests (build/pytest-tmp/<cell>)."""
-    return Path(root) / "build" / "pytest-tmp" / cell.name
+def pytest_tmp_dir(root: Path, cell: Cell, suite: str = "integration") -> Path:
+    """pytest's --basetemp for a cell's tests (build/pytest-tmp/<cell>[-<suite>])."""
+    name = cell.name if suite == "integration" else f"{cell.name}-{suite}"
+    return Path(root) / "build" / "pytest-tmp" / name
 
 
 # Two cells of one Python (Release and Debug) share its test venv: the first
@@ -178,10 +179,11 @@ def test_cell(
     reporter: Reporter,
     pytest_args: Sequence[str] = (),
     echo: bool = True,
+    suite: str = "integration",
 ) -> testing.TestResult:
-    """Make (or reuse) the cell's test venv, then run tests/integration
-    against its library. ``echo=False`` keeps pytest's output in the log
-    only (build/test-results/<cell>.log)."""
+    """Make (or reuse) the cell's test venv, then run tests/<suite> against
+    its library. ``echo=False`` keeps pytest's output in the log only
+    (build/test-results/<cell>.log)."""
     assert cell.python is not None and built.library is not None
     venv_dir = target_venv_dir(root, cell.minor)
     try:
@@ -190,17 +192,18 @@ def test_cell(
     except testing.TestSetupError as exc:
         reporter.line(f"{cell.name}: test venv failed: {exc}")
         return testing.TestResult(ok=False, error=f"test venv: {exc}")
-    basetemp = pytest_tmp_dir(root, cell)
+    basetemp = pytest_tmp_dir(root, cell, suite)
     basetemp.parent.mkdir(parents=True, exist_ok=True)  # pytest makes the last level only
     return testing.run_integration_tests(
         built.library,
         target,
         tools_python,
         reporter,
-        cell.name,
+        cell.name if suite == "integration" else f"{cell.name}-{suite}",
         root,
         extra_args=testing.with_basetemp(pytest_args, basetemp),
         echo=echo,
+        suite=suite,
     )
 
 
@@ -469,9 +472,32 @@ def run_ci_tests(
         outcomes = run_cells(cells, root, tools_python, reporter, True, (), pytest_args)
         code = print_summary(outcomes, read_version(root), reporter)
         results += [o.tests for o in outcomes if o.tests is not None]
+        reliability = run_reliability_tests(outcomes[0], root, tools_python, reporter, pytest_args)
+        if reliability is not None:
+            results.append(reliability)
+            code = code or (0 if reliability.ok else 1)
     reporter.stream.write(testing.total_line(results) + "\n")
     reporter.stream.flush()
     return 0 if unit.ok and code == 0 else 1
+
+
+def run_reliability_tests(
+    outcome: CellOutcome,
+    root: Path,
+    tools_python: str,
+    reporter: Reporter,
+    pytest_args: Sequence[str] = (),
+) -> testing.TestResult | None:
+    """tests/reliability (load, memory, valgrind, faults, fuzzing: ~4 min)
+    against one cell's library, once its integration tests passed; None when
+    they did not (the summary already says why)."""
+    if not (root / "tests" / "reliability").is_dir():
+        return None
+    if outcome.build is None or outcome.build.library is None or not (outcome.tests and outcome.tests.ok):
+        reporter.line(f"{outcome.cell.name}: reliability tests not run (the integration tests did not pass)")
+        return None
+    return test_cell(outcome.cell, outcome.build, root, tools_python, reporter, pytest_args,
+                     suite="reliability")
 
 
 def build_stubs(

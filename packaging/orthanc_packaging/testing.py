@@ -322,11 +322,13 @@ def run_integration_tests(
     extra_args: Sequence[str] = (),
     base_env: Mapping[str, str] | None = None,
     echo: bool = True,
+    suite: str = "integration",
 ) -> TestResult:
-    tests_dir = Path(root) / "tests" / "integration"
+    """pytest tests/<suite> (integration, reliability) against `library`."""
+    tests_dir = Path(root) / "tests" / suite
     if not tests_dir.is_dir():
         return TestResult(
-            ok=False, error=f"no integration tests: {tests_dir} does not exist"
+            ok=False, error=f"no {suite} tests: {tests_dir} does not exist"
         )
     env = plugin_test_env(
         os.environ if base_env is None else base_env, library, target.site_packages

@@ -207,11 +207,21 @@ def test_git_commit_outside_git_is_unknown(tmp_path: Path) -> None:
     assert m.git_commit(tmp_path / "not-a-repo-and-missing") == "unknown"
 
     def fake_run(cmd, **kwargs):
+        head = "0123456789abcdef0123456789abcdef01234567\n"
         return subprocess.CompletedProcess(
-            cmd, 0, stdout="0123456789abcdef0123456789abcdef01234567\n", stderr=""
+            cmd, 0, stdout=head if cmd[1] == "rev-parse" else "", stderr=""
         )
 
     assert (
         m.git_commit(tmp_path, run=fake_run)
         == "0123456789abcdef0123456789abcdef01234567"
     )
+
+
+def test_git_commit_of_a_modified_tree_says_dirty(tmp_path: Path) -> None:
+    def fake_run(cmd, **kwargs):
+        answers = {"rev-parse": "0123456789abcdef0123456789abcdef01234567\n",
+                   "status": " M src/Gil.h\n"}
+        return subprocess.CompletedProcess(cmd, 0, stdout=answers[cmd[1]], stderr="")
+
+    assert m.git_commit(tmp_path, run=fake_run) == "0123456789abcdef0123456789abcdef01234567-dirty"
