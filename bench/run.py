@@ -64,7 +64,7 @@ LABELS = {
     "c": "(c) CPU-bound route (req/s)",
     "d": "(d) 500 uploads + callback (s)",
     "d0": "(d0) same, empty callback (s)",
-    "d1": "(d1) same, GetInstanceSimplifiedJson (s)",
+    "d1": "(d1) same, every tag as JSON (s)",
     "e": "(e) change events (events/s)",
 }
 
@@ -214,7 +214,7 @@ class Bench:
             raise
         try:
             log(f"\n== (d) {args.uploads} uploads by {args.upload_workers} clients, "
-                "OnStoredInstance reading tags ((d0): doing nothing, (d1): reading them with "
+                "OnStoredInstance reading tags ((d0): doing nothing, (d1): every tag with "
                 f"GetInstanceSimplifiedJson), {args.store_rounds} rounds (seconds)")
             warm = lib.make_files(20, "warm")
             for server in servers:
