@@ -5,6 +5,7 @@
 #include "../Errors.h"
 #include "../Gil.h"
 #include "../PluginContext.h"
+#include "../PythonStack.h"
 #include "CallbackList.h"
 #include "HttpRequest.h"
 #include "OrthancGenerated.h"
@@ -16,7 +17,7 @@ namespace
 CallbackList filters_;  // guarded by the GIL
 
 // 1: allowed, 0: forbidden, -1: error (Orthanc then refuses the request).
-int32_t Filter(OrthancPluginHttpMethod method, const char* uri, const char* ip, uint32_t headersCount,
+int32_t CallPython(OrthancPluginHttpMethod method, const char* uri, const char* ip, uint32_t headersCount,
                const char* const* headersKeys, const char* const* headersValues, uint32_t getArgumentsCount,
                const char* const* getArgumentsKeys, const char* const* getArgumentsValues)
 {
@@ -52,6 +53,17 @@ int32_t Filter(OrthancPluginHttpMethod method, const char* uri, const char* ip, 
     }
   }
   return 1;
+}
+
+// On Orthanc's HTTP threads (100 KiB stacks), on a big stack (PythonStack.h).
+int32_t Filter(OrthancPluginHttpMethod method, const char* uri, const char* ip, uint32_t headersCount,
+               const char* const* headersKeys, const char* const* headersValues, uint32_t getArgumentsCount,
+               const char* const* getArgumentsKeys, const char* const* getArgumentsValues)
+{
+  return python_stack::Run([&] {
+    return CallPython(method, uri, ip, headersCount, headersKeys, headersValues, getArgumentsCount, getArgumentsKeys,
+                      getArgumentsValues);
+  });
 }
 }  // namespace
 

@@ -6,6 +6,7 @@
 #include "../Gil.h"
 #include "../HandleObject.h"
 #include "../PluginContext.h"
+#include "../PythonStack.h"
 #include "CallbackList.h"
 #include "OrthancGenerated.h"
 
@@ -13,7 +14,7 @@ namespace
 {
 CallbackList callbacks_;  // guarded by the GIL
 
-OrthancPluginErrorCode OnStoredInstance(const OrthancPluginDicomInstance* instance, const char* instanceId)
+OrthancPluginErrorCode CallPython(const OrthancPluginDicomInstance* instance, const char* instanceId)
 {
   GilHold gil;
   BorrowedHandle dicom(PyRef::Steal(generated::Wrap_DicomInstance(instance, false)));
@@ -31,6 +32,12 @@ OrthancPluginErrorCode OnStoredInstance(const OrthancPluginDicomInstance* instan
     }
   }
   return code;
+}
+
+// On the HTTP thread of an upload (100 KiB stack), on a big stack (PythonStack.h).
+OrthancPluginErrorCode OnStoredInstance(const OrthancPluginDicomInstance* instance, const char* instanceId)
+{
+  return python_stack::Run([&] { return CallPython(instance, instanceId); });
 }
 }  // namespace
 

@@ -132,13 +132,20 @@ def test_every_callback_raising_keeps_orthanc_answering(quiet_orthanc: StartQuie
 
 # Orthanc's HTTP threads have 100 KiB stacks (Debian's civetweb): C recursion
 # within Python's recursion limit overflows them (SIGSEGV with the upstream
-# plugin); ours runs REST callbacks on an 8 MiB stack (src/PythonStack.h).
-def test_deep_c_recursion_in_a_rest_callback(quiet_orthanc: StartQuiet) -> None:
-    server = quiet_orthanc(script("all_raising.py"))
+# plugin); ours runs the callbacks of those threads (REST, HTTP filter,
+# stored instance) on an 8 MiB stack (src/PythonStack.h).
+def test_deep_c_recursion_in_http_thread_callbacks(quiet_orthanc: StartQuiet) -> None:
+    server = quiet_orthanc(script("deep_recursion.py"))
+    client = Client(server.setup.http_port)
     try:
-        status, body = Client(server.setup.http_port).request("GET", "/deep/json")
+        upload = client.request("POST", "/instances", dicom_factory.make_dicom(patient_id="DEEP"),
+                                {"x-deep": "1"})
+        status, body = client.request("GET", "/deep/json")
     except OSError:
         server.terminate()  # dead already; the failure is reported here
         pytest.fail(f"json.dumps of nested lists crashed Orthanc (code {server.returncode})",
                     pytrace=False)
-    assert (status, body) == (200, b"RecursionError")
+    assert upload[0] == 200
+    assert status == 200
+    assert json.loads(body) == {"filter": "RecursionError", "stored": "RecursionError",
+                                "rest": "RecursionError"}
