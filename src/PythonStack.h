@@ -10,9 +10,25 @@
 // bounds, so supporting 3.14 means telling it about this stack.)
 #pragma once
 
+#ifdef _WIN32
+
+namespace python_stack
+{
+// Windows threads get 1 MiB stacks (Orthanc's too): used as they are.
+template <typename Function>
+auto Run(Function&& f) -> decltype(f())
+{
+  return f();
+}
+}  // namespace python_stack
+
+#else
+
+#include <cstdint>
 #include <exception>
 #include <pthread.h>
 #include <sys/mman.h>
+#include <type_traits>
 #include <ucontext.h>
 #include <unistd.h>
 
@@ -122,3 +138,5 @@ auto Run(Function&& f) -> decltype(f())
   return call.result;
 }
 }  // namespace python_stack
+
+#endif  // _WIN32

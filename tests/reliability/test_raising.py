@@ -29,6 +29,9 @@ def _dicom_peer(port: int, aet: str, stop_at: float, outcomes: Counter[str],
                 failures: list[str]) -> None:
     """C-ECHO, C-STORE and C-FIND against Orthanc until `stop_at`."""
     ae = AE(ae_title="RAISER")
+    # Short: a C-FIND answered by a raising callback gets no response.  Under
+    # valgrind (test_memcheck.py) a C-STORE may take longer and the
+    # association be aborted on our side: counted below, not a failure.
     ae.acse_timeout = ae.dimse_timeout = ae.network_timeout = 5
     ae.add_requested_context(Verification)
     ae.add_requested_context(dicom_factory.CT_IMAGE_STORAGE)
@@ -48,9 +51,15 @@ def _dicom_peer(port: int, aet: str, stop_at: float, outcomes: Counter[str],
             status = assoc.send_c_store(ds)
             outcomes[f"store {int(status.Status):#06x}" if "Status" in status
                      else "store (no status)"] += 1
+            if not assoc.is_established:  # aborted (timeout, raising callback)
+                outcomes["association aborted"] += 1
+                continue
             for status, _ in assoc.send_c_find(query, StudyRootQueryRetrieveInformationModelFind):
                 outcomes[f"find {int(status.Status):#06x}" if "Status" in status
                          else "find (aborted)"] += 1
+        except Exception as error:  # noqa: BLE001 - reported, not lost with the thread
+            failures.append(f"DICOM peer: {type(error).__name__}: {error}")
+            return
         finally:
             assoc.release()
 
@@ -119,7 +128,11 @@ def test_every_callback_raising_keeps_orthanc_answering(quiet_orthanc: StartQuie
     assert client.request("GET", "/raise/systemexit")[0] == 500  # still there
     assert sum(n for key, n in outcomes.items() if key.startswith("echo")) > 0
     log = server.log_text()
-    assert python_tracebacks(log) > 100
+    # Every request answered 500 was a callback that raised: each one logged
+    # its traceback (the uploads' and the filter's too).
+    answered_500 = sum(n for key, n in outcomes.items() if key.endswith(" 500"))
+    assert answered_500 > 0
+    assert python_tracebacks(log) >= answered_500, (python_tracebacks(log), answered_500)
     # A raising received-instance callback rejects uploads before the
     # stored-instance callback could run.
     upload_callback = ("RegisterReceivedInstanceCallback#0 raised"
