@@ -3,65 +3,21 @@
 
 #include "PythonHeaders.h"
 
-#include <mutex>
-
 // Keeps one PyThreadState per non-Python thread that runs callbacks (Orthanc's
 // HTTP, DICOM and job threads, the plugin's own threads), from its first
-// callback until the thread ends.  PyGILState_Ensure() alone creates and
-// deletes a state on each callback; with Python 3.11 that is a gettid(), an
-// mmap() and a munmap() of the 16 KiB frame stack (a TLB shoot-down on every
-// core) and the runtime's lock, which cost more than a small callback.
-namespace gil_detail
-{
-inline std::mutex finalizingMutex;
-inline bool finalizing = false;  // guarded by finalizingMutex
-
-struct KeptThreadState
-{
-  bool checked = false;
-  PyThreadState* state = nullptr;
-
-  ~KeptThreadState()  // the thread ends
-  {
-    if (state == nullptr)
-    {
-      return;
-    }
-    std::lock_guard<std::mutex> lock(finalizingMutex);
-    if (!finalizing)  // else Py_FinalizeEx() has deleted it
-    {
-      PyEval_RestoreThread(state);
-      PyGILState_Release(PyGILState_UNLOCKED);  // counter 1 -> 0: deletes the state, drops the GIL
-    }
-  }
-};
-
-inline thread_local KeptThreadState keptThreadState;
-}  // namespace gil_detail
-
+// callback until the thread ends (Gil.cpp).  PyGILState_Ensure() alone
+// creates and deletes a state on each callback; with Python 3.11 that is a
+// gettid(), an mmap() and a munmap() of the 16 KiB frame stack (a TLB
+// shoot-down on every core) and the runtime's lock, which cost more than a
+// small callback.
 class ThreadStateKeeper
 {
 public:
-  static void Keep()
-  {
-    gil_detail::KeptThreadState& kept = gil_detail::keptThreadState;
-    if (!kept.checked)
-    {
-      kept.checked = true;
-      if (PyGILState_GetThisThreadState() == nullptr)  // not a Python thread
-      {
-        PyGILState_Ensure();               // creates the state (gilstate counter 1)...
-        kept.state = PyEval_SaveThread();  // ...which stays 1: it outlives each GilHold
-      }
-    }
-  }
+  // Before taking the GIL on this thread: makes its state once.
+  static void Keep();
 
   // StopPython(), before Py_FinalizeEx() deletes the states still kept.
-  static void Finalizing()
-  {
-    std::lock_guard<std::mutex> lock(gil_detail::finalizingMutex);
-    gil_detail::finalizing = true;
-  }
+  static void Finalizing();
 };
 
 // Takes the GIL on a thread that Orthanc owns (callbacks), gives it back on exit.
