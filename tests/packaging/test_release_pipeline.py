@@ -315,29 +315,8 @@ def test_time_of_a_cell_is_its_build_plus_its_tests(tmp_path: Path, monkeypatch:
 # The pieces
 
 
-def test_test_cell_gives_each_cell_its_own_basetemp(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    seen: dict[str, object] = {}
-
-    def fake_venv(python: object, venv_dir: Path, reporter: Reporter) -> testing.TargetEnv:
-        return testing.TargetEnv(python="/unused", site_packages=[])
-
-    def fake_run(library: Path, target: testing.TargetEnv, test_python: str, reporter: Reporter,
-                 name: str, root: Path, **kwargs: object) -> testing.TestResult:  # fmt: skip
-        seen.update(kwargs, name=name)
-        return testing.TestResult(ok=True)
-
-    monkeypatch.setattr(testing, "ensure_target_venv", fake_venv)
-    monkeypatch.setattr(testing, "run_integration_tests", fake_run)
-    cell = make_cells(tmp_path, "3.12.1")[0]
-    built = cmake.BuildResult(cell.name, True, library=tmp_path / "lib.so")
-    release.test_cell(cell, built, tmp_path, "python", Reporter(io.StringIO()), ["-x"], echo=False)
-    basetemp = (tmp_path / "build" / "pytest-tmp" / "py3.12-release").resolve()
-    assert seen == {"name": "py3.12-release", "extra_args": ["-x", f"--basetemp={basetemp}"], "echo": False,
-                    "suite": "integration"}
-    assert basetemp.parent.is_dir()  # pytest creates the last level only
-
-
 def _fake_suites(monkeypatch: pytest.MonkeyPatch, seen: list[dict[str, object]]) -> None:
+    """test_cell() without venvs or pytest: records the runs it asks for."""
     def fake_venv(python: object, venv_dir: Path, reporter: Reporter) -> testing.TargetEnv:
         return testing.TargetEnv(python="/unused", site_packages=[])
 
@@ -350,16 +329,33 @@ def _fake_suites(monkeypatch: pytest.MonkeyPatch, seen: list[dict[str, object]])
     monkeypatch.setattr(testing, "run_integration_tests", fake_run)
 
 
-def test_reliability_tests_run_against_a_cell_whose_integration_tests_passed(
-    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
-) -> None:
+def test_test_cell_gives_each_cell_its_own_basetemp(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    seen: list[dict[str, object]] = []
+    _fake_suites(monkeypatch, seen)
+    cell = make_cells(tmp_path, "3.12.1")[0]
+    built = cmake.BuildResult(cell.name, True, library=tmp_path / "lib.so")
+    release.test_cell(cell, built, tmp_path, "python", Reporter(io.StringIO()), ["-x"], echo=False)
+    basetemp = (tmp_path / "build" / "pytest-tmp" / "py3.12-release").resolve()
+    assert seen == [{"name": "py3.12-release", "extra_args": ["-x", f"--basetemp={basetemp}"], "echo": False,
+                     "suite": "integration"}]
+    assert basetemp.parent.is_dir()  # pytest creates the last level only
+
+
+def _reliability_run(tmp_path: Path, monkeypatch: pytest.MonkeyPatch, integration_ok: bool,
+                     stream: io.StringIO) -> tuple[testing.TestResult | None, list[dict[str, object]]]:
     seen: list[dict[str, object]] = []
     _fake_suites(monkeypatch, seen)
     (tmp_path / "tests" / "reliability").mkdir(parents=True)
     cell = make_cells(tmp_path, "3.12.1")[0]
     outcome = release.CellOutcome(cell, build=cmake.BuildResult(cell.name, True, library=tmp_path / "lib.so"),
-                                  tests=testing.TestResult(ok=True))
-    result = release.run_reliability_tests(outcome, tmp_path, "python", Reporter(io.StringIO()))
+                                  tests=testing.TestResult(ok=integration_ok))
+    return release.run_reliability_tests(outcome, tmp_path, "python", Reporter(stream)), seen
+
+
+def test_reliability_tests_run_against_a_cell_whose_integration_tests_passed(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    result, seen = _reliability_run(tmp_path, monkeypatch, True, io.StringIO())
     assert result is not None and result.ok
     basetemp = (tmp_path / "build" / "pytest-tmp" / "py3.12-release-reliability").resolve()
     assert seen == [{"name": "py3.12-release-reliability", "extra_args": [f"--basetemp={basetemp}"],
@@ -369,15 +365,10 @@ def test_reliability_tests_run_against_a_cell_whose_integration_tests_passed(
 def test_reliability_tests_are_not_run_after_failed_integration_tests(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    seen: list[dict[str, object]] = []
-    _fake_suites(monkeypatch, seen)
-    (tmp_path / "tests" / "reliability").mkdir(parents=True)
-    cell = make_cells(tmp_path, "3.12.1")[0]
-    outcome = release.CellOutcome(cell, build=cmake.BuildResult(cell.name, True, library=tmp_path / "lib.so"),
-                                  tests=testing.TestResult(ok=False, error="pytest exit code 1"))
     stream = io.StringIO()
-    assert release.run_reliability_tests(outcome, tmp_path, "python", Reporter(stream)) is None
-    assert seen == [] and "reliability tests not run" in stream.getvalue()
+    result, seen = _reliability_run(tmp_path, monkeypatch, False, stream)
+    assert result is None and seen == []
+    assert "reliability tests not run" in stream.getvalue()
 
 
 def test_cells_of_one_python_never_set_up_its_venv_at_once(
