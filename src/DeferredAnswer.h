@@ -6,6 +6,9 @@
 // output are deferred; any other use of the output sends them first.
 #pragma once
 
+#include "Gil.h"
+#include "PluginContext.h"
+
 #include <orthanc/OrthancCPlugin.h>
 
 #include <cstdint>
@@ -17,6 +20,14 @@ struct DeferredAnswer
   bool pending = false;
   std::string body;
   std::string mimeType;
+
+  // Sends the pending answer; the caller does not hold the GIL.
+  void Send()
+  {
+    pending = false;
+    OrthancPluginAnswerBuffer(PluginContext(), output, body.data(), static_cast<uint32_t>(body.size()),
+                              mimeType.c_str());
+  }
 };
 
 // The deferral of the REST callback running on this thread (nested calls
@@ -45,17 +56,12 @@ inline bool DeferAnswer(OrthancPluginRestOutput* output, const void* data, uint3
   return true;
 }
 
-#include "Gil.h"
-#include "PluginContext.h"
-
 inline void FlushDeferredAnswer(OrthancPluginRestOutput* output)
 {
   DeferredAnswer* deferred = currentDeferredAnswer;
   if (deferred != nullptr && deferred->output == output && deferred->pending)
   {
-    deferred->pending = false;
     GilRelease nogil;
-    OrthancPluginAnswerBuffer(PluginContext(), output, deferred->body.data(),
-                              static_cast<uint32_t>(deferred->body.size()), deferred->mimeType.c_str());
+    deferred->Send();
   }
 }

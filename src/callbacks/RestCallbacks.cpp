@@ -79,8 +79,7 @@ OrthancPluginErrorCode CallRoute(size_t slot, OrthancPluginRestOutput* output, c
   currentDeferredAnswer = previous;
   if (deferred.pending)  // without the GIL
   {
-    OrthancPluginAnswerBuffer(PluginContext(), output, deferred.body.data(),
-                              static_cast<uint32_t>(deferred.body.size()), deferred.mimeType.c_str());
+    deferred.Send();
   }
   return code;
 }
