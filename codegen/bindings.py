@@ -95,6 +95,9 @@ class Wrapper:
     call: List[Any]
     docstring: str
     text_signature: str  # "($module, uri, body, /)": lets inspect.signature() read the docstring
+    # The Orthanc release that brought the SDK function, as [major, minor, revision], when it is
+    # newer than the oldest Orthanc the plugin runs in: the wrapper checks the running Orthanc first.
+    since: List[int] = field(default_factory=list)
 
     @property
     def qualified_name(self) -> str:
@@ -112,6 +115,7 @@ class HandwrittenMethod:
     text_signature: str = "($self, /)"  # for inspect.signature()
     keywords: bool = False  # METH_VARARGS | METH_KEYWORDS
     sdk_names: List[str] = field(default_factory=list)  # SDK functions it makes reachable
+    since: List[int] = field(default_factory=list)  # as Wrapper.since
 
 
 @dataclass
@@ -125,6 +129,7 @@ class HandwrittenFunction:
     signature: str = "(*args: Any, **kwargs: Any) -> Any"  # for orthanc.pyi
     text_signature: str = ""  # for inspect.signature()
     keywords: bool = False
+    since: List[int] = field(default_factory=list)  # as Wrapper.since
 
 
 @dataclass
@@ -178,6 +183,7 @@ class Plan:
     handwritten_functions: List[HandwrittenFunction]
     coverage: List[CoverageEntry]
     stub_types: str = ""  # Python code for orthanc.pyi: the types the hand-written signatures use
+    minimal_orthanc: List[int] = field(default_factory=lambda: [1, 10, 0])  # the oldest Orthanc it runs in
 
     @property
     def wrapped_count(self) -> int:

@@ -25,6 +25,9 @@ from .naming import (
 )
 
 CONTEXT_TYPE = "OrthancPluginContext"
+# The oldest Orthanc the plugin runs in, whatever SDK header it is built with:
+# a function that a newer Orthanc brought checks the running Orthanc first.
+MINIMAL_ORTHANC = "1.10.0"
 ERROR_CODE_TYPE = "OrthancPluginErrorCode"
 MEMORY_BUFFER_TYPES = {
     "OrthancPluginMemoryBuffer": b.RESULT_MEMORY_BUFFER,
@@ -158,6 +161,8 @@ class _Classifier:
             if class_name not in by_name:
                 continue  # a handle type that this SDK header does not have
             for method in methods:
+                if not self._available(method):
+                    continue
                 signature = _method_signature(method.signature)
                 by_name[class_name].handwritten.append(
                     b.HandwrittenMethod(
@@ -168,6 +173,7 @@ class _Classifier:
                         text_signature=text_signature(method.signature, "$self", method.keywords),
                         keywords=method.keywords,
                         sdk_names=[sdk for sdk in method.sdk if sdk in self.known],
+                        since=self._since(method.sdk),
                     )
                 )
 
@@ -194,6 +200,7 @@ class _Classifier:
             handwritten_functions=self._handwritten_functions(),
             coverage=coverage,
             stub_types=hw.STUB_TYPES if (self.handwritten_functions or self.handwritten_methods) else "",
+            minimal_orthanc=list(m.version_key(MINIMAL_ORTHANC)),
         )
 
     def _classify(
@@ -231,6 +238,20 @@ class _Classifier:
         elif any(h.name == wrapper.py_name for h in self.handwritten_functions):
             return "hand-written: orthanc." + wrapper.py_name, "", None
         return "orthanc." + wrapper.qualified_name, "", wrapper
+
+    # --- availability ---------------------------------------------------------
+
+    def _since(self, sdk_names: Iterable[str]) -> List[int]:
+        """The newest release that brought one of `sdk_names`, when newer than MINIMAL_ORTHANC."""
+        versions = [self.known[n].since for n in sdk_names if n in self.known and self.known[n].since]
+        newest = max(versions, key=m.version_key, default="")
+        if not newest or m.version_key(newest) <= m.version_key(MINIMAL_ORTHANC):
+            return []
+        return list(m.version_key(newest))
+
+    def _available(self, handwritten: hw.Handwritten) -> bool:
+        """A hand-written function exists when the header has every SDK function it calls."""
+        return all(name in self.known for name in handwritten.sdk)
 
     # --- special functions ----------------------------------------------------
 
@@ -331,6 +352,7 @@ class _Classifier:
             call=call,
             docstring=describe(function.doc, args, result),
             text_signature=f"({arg_names})",
+            since=self._since([function.name]),
         )
 
     def _local_name(self, name: str, in_use: Set[str]) -> str:
@@ -600,8 +622,10 @@ class _Classifier:
                 signature=h.signature,
                 text_signature=text_signature(h.signature, "$module", h.keywords),
                 keywords=h.keywords,
+                since=self._since(h.sdk),
             )
             for h in self.handwritten_functions
+            if self._available(h)
         ]
 
 

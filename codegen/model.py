@@ -22,6 +22,11 @@ POINTER = "pointer"
 OTHER = "other"
 
 
+def version_key(version: str) -> tuple[int, ...]:
+    """"1.12.10" -> (1, 12, 10), so that versions compare as numbers."""
+    return tuple(int(part) for part in version.split(".") if part.isdigit())
+
+
 @dataclass
 class CType:
     """A C type, reduced to what the classification needs."""
@@ -169,6 +174,8 @@ class Function:
     # plugin to implement (OrthancPluginGetName): they are not SDK services.
     is_inline: bool = True
     line: int = 0
+    since: str = ""  # the Orthanc release that brought it ("1.12.8"); "" when older than the header says
+    deprecated: bool = False  # ORTHANC_PLUGIN_DEPRECATED
 
     @staticmethod
     def from_dict(data: Dict[str, Any]) -> "Function":
@@ -179,6 +186,8 @@ class Function:
             doc=Doc.from_dict(data["doc"]),
             is_inline=data.get("is_inline", True),
             line=data.get("line", 0),
+            since=data.get("since", ""),
+            deprecated=data.get("deprecated", False),
         )
 
 

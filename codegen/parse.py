@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import hashlib
+import re
 from pathlib import Path
 from typing import Any, Dict, List, Set
 
@@ -27,6 +28,14 @@ _VERSION_MACROS = (
 
 # The handle type that every SDK function receives first: it is not a wrapper class.
 CONTEXT_TYPE = "OrthancPluginContext"
+
+# Where a header says which Orthanc release brought a function. SDK 1.12.8 and
+# later tag each function with ORTHANC_PLUGIN_SINCE_SDK("x.y.z"), which clang
+# sees as an annotate attribute; older headers only comment the service it
+# invokes: `_OrthancPluginService_LogMessage = 45,  /* New in Orthanc 1.12.4 */`.
+SINCE_ANNOTATION = "ORTHANC_PLUGIN_SINCE_SDK "
+_SERVICE_NAME = re.compile(rb"\b_OrthancPluginService_\w+")
+_SERVICE_SINCE = re.compile(rb"\b(_OrthancPluginService_\w+)\s*=\s*\d+\s*,\s*/\*\s*New in Orthanc ([0-9.]+)")
 
 
 def load_clang() -> Any:
@@ -100,6 +109,9 @@ class _Parser:
             sdk_version=self._sdk_version(cursors),
         )
         seen_records: Set[int] = set()  # a record can be reached from several typedefs
+        self.service_since = {m.group(1).decode(): m.group(2).decode() for m in _SERVICE_SINCE.finditer(self.data)}
+        offsets = sorted(c.location.offset for c in cursors if c.kind == ci.CursorKind.FUNCTION_DECL)
+        self.next_offset = dict(zip(offsets, offsets[1:]))
         for cursor in cursors:
             kind = cursor.kind
             if kind == ci.CursorKind.TYPEDEF_DECL:
@@ -175,7 +187,25 @@ class _Parser:
             # The SDK services are `static inline`; the plugin's entry points are only declared.
             is_inline=cursor.storage_class == self.ci.StorageClass.STATIC,
             line=cursor.location.line,
+            since=self._since(cursor),
+            deprecated=cursor.availability == self.ci.AvailabilityKind.DEPRECATED,
         )
+
+    def _since(self, cursor: Any) -> str:
+        """The Orthanc release that brought the function, "" when the header does not say."""
+        for child in cursor.get_children():
+            if child.kind == self.ci.CursorKind.ANNOTATE_ATTR and child.spelling.startswith(SINCE_ANNOTATION):
+                return child.spelling[len(SINCE_ANNOTATION):].strip()
+        # The body is not parsed (PARSE_SKIP_FUNCTION_BODIES): read the services
+        # it invokes from the text between this function and the next one.
+        start = cursor.location.offset
+        end = self.next_offset.get(start, len(self.data))
+        versions = [
+            self.service_since[name.decode()]
+            for name in _SERVICE_NAME.findall(self.data, start, end)
+            if name.decode() in self.service_since
+        ]
+        return max(versions, key=model.version_key, default="")
 
     # --- types --------------------------------------------------------------
 

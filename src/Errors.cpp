@@ -45,6 +45,16 @@ std::string FormatException(PyObject* type, PyObject* value, PyObject* traceback
 
 }  // namespace
 
+PyObject* RaiseOrthancErrorMessage(OrthancPluginErrorCode code, const std::string& description)
+{
+  PyRef args = PyRef::Steal(Py_BuildValue("(is)", static_cast<int>(code), description.c_str()));
+  if (args)
+  {
+    PyErr_SetObject(orthancException_ != nullptr ? orthancException_ : PyExc_RuntimeError, args.get());
+  }
+  return nullptr;
+}
+
 PyObject* RaiseOrthancError(OrthancPluginErrorCode code)
 {
   const char* description;
@@ -52,13 +62,7 @@ PyObject* RaiseOrthancError(OrthancPluginErrorCode code)
     GilRelease nogil;
     description = OrthancPluginGetErrorDescription(PluginContext(), code);
   }
-  PyRef args = PyRef::Steal(Py_BuildValue("(is)", static_cast<int>(code),
-                                          description != nullptr ? description : "Unknown error"));
-  if (args)
-  {
-    PyErr_SetObject(orthancException_ != nullptr ? orthancException_ : PyExc_RuntimeError, args.get());
-  }
-  return nullptr;
+  return RaiseOrthancErrorMessage(code, description != nullptr ? description : "Unknown error");
 }
 
 OrthancPluginErrorCode ReportPythonError(const char* where)

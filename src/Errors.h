@@ -5,9 +5,14 @@
 
 #include <orthanc/OrthancCPlugin.h>
 
+#include <string>
+
 // Orthanc -> Python: sets orthanc.OrthancException with args (code, description)
 // and returns nullptr, so that a wrapper can write `return RaiseOrthancError(code);`.
 PyObject* RaiseOrthancError(OrthancPluginErrorCode code);
+
+// The same with our own description instead of Orthanc's.
+PyObject* RaiseOrthancErrorMessage(OrthancPluginErrorCode code, const std::string& description);
 
 // Python -> Orthanc: logs the pending Python exception with its full traceback,
 // prefixed by `where` (e.g. "the REST callback for /toto"), clears it and returns

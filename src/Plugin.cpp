@@ -2,7 +2,9 @@
 #include "Gil.h"
 #include "Interpreter.h"
 #include "Log.h"
+#include "OrthancGenerated.h"
 #include "PluginContext.h"
+#include "RunningOrthanc.h"
 #include "callbacks/Callbacks.h"
 
 #include <stdexcept>
@@ -34,18 +36,22 @@ extern "C"
 ORTHANC_PLUGINS_API int32_t OrthancPluginInitialize(OrthancPluginContext* context)
 {
   SetPluginContext(context);
-  if (!OrthancPluginCheckVersion(context))
+  // Built against a newer SDK, the plugin still runs in an older Orthanc: the
+  // functions that Orthanc lacks raise when called (RunningOrthanc.h).
+  const int* minimal = generated::kMinimalOrthanc;
+  const std::string minimalText =
+      std::to_string(minimal[0]) + "." + std::to_string(minimal[1]) + "." + std::to_string(minimal[2]);
+  if (!OrthancIsAtLeast(minimal[0], minimal[1], minimal[2]))
   {
-    LogError(std::string("Python plugin: this Orthanc (") + context->orthancVersion +
-             ") is older than the SDK the plugin was built with (" +
-             std::to_string(ORTHANC_PLUGINS_MINIMAL_MAJOR_NUMBER) + "." +
-             std::to_string(ORTHANC_PLUGINS_MINIMAL_MINOR_NUMBER) + "." +
-             std::to_string(ORTHANC_PLUGINS_MINIMAL_REVISION_NUMBER) + "): upgrade Orthanc");
+    LogError("Python plugin: this Orthanc (" + RunningOrthancVersion() + ") is older than " + minimalText +
+             ", the oldest release the plugin runs in: upgrade Orthanc");
     return -1;
   }
-  OrthancPluginSetDescription(context, "Run Python scripts in Orthanc (Python plugin, version "
-                                       ORTHANC_PYTHON_VERSION ").");
-  LogWarning("Python plugin is initializing");
+  const std::string versions = std::string("version " ORTHANC_PYTHON_VERSION ", Python " PY_VERSION
+                                           ", built against the Orthanc SDK ") +
+                               generated::kSdkVersion + ", running in Orthanc " + RunningOrthancVersion();
+  OrthancPluginSetDescription(context, ("Run Python scripts in Orthanc (Python plugin " + versions + ").").c_str());
+  LogWarning("Python plugin is initializing (" + versions + ")");
 
   try
   {

@@ -91,7 +91,8 @@ def test_sdk_calls_are_made_without_the_gil(real_outputs):
             if "(PluginContext()" in line:
                 # The call is the only statement of a `{ GilRelease nogil; ... }` block.
                 assert lines[index - 1].strip() == "GilRelease nogil;", (name, line)
-        bodies = _functions(code)
+        # (the version checks in front of hand-written functions only delegate)
+        bodies = [body for body in _functions(code) if "return ::" not in body]
         assert bodies
         for body in bodies:
             release = body.index("GilRelease nogil;")

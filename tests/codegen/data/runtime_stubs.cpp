@@ -25,6 +25,9 @@ namespace
 OrthancPluginContext* PluginContext() { return g_context; }
 void SetPluginContext(OrthancPluginContext* context) { g_context = context; }
 
+// The fake Orthanc of this test offers every service of the header.
+bool RequireOrthanc(const char*, int, int, int) { return true; }
+
 PyObject* RaiseOrthancError(OrthancPluginErrorCode code)
 {
   PyErr_Format(PyExc_RuntimeError, "orthanc error %d", static_cast<int>(code));
