@@ -32,6 +32,15 @@ RESULT_INTEGER = "integer"  # int
 RESULT_ENUM = "enum"  # int
 RESULT_FLOAT = "float"  # float
 RESULT_HANDLE = "handle"  # new owned wrapper object
+RESULT_OUTPUTS = "outputs"  # error code + output parameters (Result.outputs) -> a value or a tuple
+
+# Output.kind: how one output parameter becomes (part of) the Python result.
+OUT_FOUND = "found"  # uint8_t* found: not found -> None in place of every other output
+OUT_BOOL = "bool"  # other uint8_t* flags -> bool
+OUT_INTEGER = "integer"  # uint64_t*, ... -> int
+OUT_ENUM = "enum"  # enum* -> int
+OUT_BYTES = "bytes"  # OrthancPluginMemoryBuffer* -> bytes
+OUT_TEXT = "text"  # OrthancPluginMemoryBuffer* holding an identifier -> str
 
 # Coverage statuses that are not a plain Python name.
 STATUS_NOT_WRAPPED = "not wrapped"
@@ -69,6 +78,16 @@ class SelfHandle:
 
 
 @dataclass
+class Output:
+    """One output parameter of an SDK function."""
+
+    kind: str
+    name: str  # the SDK parameter name
+    local: str  # the C++ local the SDK writes to
+    c_type: str  # type of that local, e.g. "uint8_t", "OrthancPluginMemoryBuffer"
+
+
+@dataclass
 class Result:
     kind: str
     c_type: str = ""  # type of the SDK return value (or of the target buffer)
@@ -78,6 +97,10 @@ class Result:
     handle_class: str = ""  # RESULT_HANDLE
     from_c: str = ""  # RESULT_INTEGER: the PyLong_From* function
     cast_to: str = ""  # RESULT_INTEGER: C type the value is widened to before from_c
+    # RESULT_OUTPUTS: the output parameters in SDK order; the Python result is the single value
+    # or the tuple of the non-`found` ones, after the error code when `code_first`.
+    outputs: List[Output] = field(default_factory=list)
+    code_first: bool = False
 
 
 @dataclass
@@ -95,6 +118,8 @@ class Wrapper:
     call: List[Any]
     docstring: str
     text_signature: str  # "($module, uri, body, /)": lets inspect.signature() read the docstring
+    # Older names that still answer (upstream renamed methods in its release 6.0): deprecated.
+    deprecated_aliases: List[str] = field(default_factory=list)
     # The Orthanc release that brought the SDK function, as [major, minor, revision], when it is
     # newer than the oldest Orthanc the plugin runs in: the wrapper checks the running Orthanc first.
     since: List[int] = field(default_factory=list)

@@ -22,6 +22,7 @@ from .naming import (
     python_class_name,
     python_enum_value_name,
     python_function_name,
+    python_method_name,
 )
 
 CONTEXT_TYPE = "OrthancPluginContext"
@@ -33,6 +34,11 @@ MEMORY_BUFFER_TYPES = {
     "OrthancPluginMemoryBuffer": b.RESULT_MEMORY_BUFFER,
     "OrthancPluginMemoryBuffer64": b.RESULT_MEMORY_BUFFER64,
 }
+
+# Where the upstream plugin returns the error code before the outputs, scripts
+# unpack that tuple: the same shape keeps them running.
+RESULT_CODE_FIRST = {"OrthancPluginSetStableStatus"}
+_IDENTIFIER_NAME = re.compile(r"(Id|Uuid)$")
 
 # SDK functions that take over a handle given to them: the Python wrapper is
 # invalidated after the call so that tp_dealloc does not free it a second time.
@@ -298,7 +304,11 @@ class _Classifier:
 
         result: Optional[b.Result] = None
         ret = function.return_type
-        if (
+        outputs = self._outputs(params, locals_in_use)
+        output_slots = {o.name: f"out:{i}" for i, o in enumerate(outputs)}
+        if outputs:
+            result = self._outputs_result(function, outputs)
+        elif (
             params
             and ret.kind == m.ENUM
             and ret.name == ERROR_CODE_TYPE
@@ -313,6 +323,10 @@ class _Classifier:
             )
             params = params[1:]
             call.append("target")
+
+        # The SDK writes the outputs through pointers wherever they stand in its list.
+        while params and params[0].name in output_slots:
+            call.append(output_slots[params.pop(0).name])
 
         class_name = ""
         self_handle: Optional[b.SelfHandle] = None
@@ -330,6 +344,10 @@ class _Classifier:
         args: List[b.Arg] = []
         index = 0
         while index < len(params):
+            if params[index].name in output_slots:
+                call.append(output_slots[params[index].name])
+                index += 1
+                continue
             arg, used = self._map_param(function, params[index:], args, locals_in_use)
             call.append(len(args))
             args.append(arg)
@@ -338,7 +356,7 @@ class _Classifier:
         if result is None:
             result = self._map_result(function)
 
-        py_name = python_function_name(function.name)
+        py_name, old_name = python_method_name(function.name, class_name)
         symbol = "{}_{}".format(class_name or "Function", py_name)
         arg_names = ", ".join(["$self" if class_name else "$module"] + [a.name for a in args] + ["/"])
         return b.Wrapper(
@@ -353,7 +371,58 @@ class _Classifier:
             docstring=describe(function.doc, args, result),
             text_signature=f"({arg_names})",
             since=self._since([function.name]),
+            deprecated_aliases=[old_name] if old_name else [],
         )
+
+    # --- output parameters ----------------------------------------------------
+
+    def _outputs(self, params: Sequence[m.Param], in_use: Set[str]) -> List[b.Output]:
+        """The parameters the SDK writes to, when there is a scalar one (`uint8_t* found`,
+        `uint64_t* size`, `OrthancPluginStoreStatus* status`); then every non-const memory
+        buffer is an output too. Functions with a single `target` buffer keep the plain path."""
+        def scalar(t: m.CType) -> bool:
+            return (t.kind == m.POINTER and t.pointee is not None and not t.pointee.is_const
+                    and t.pointee.kind in (m.INTEGER, m.ENUM) and t.pointee.name != "char")
+
+        if not any(scalar(p.type) for p in params):
+            return []
+        outputs: List[b.Output] = []
+        for param in params:
+            t = param.type
+            pointee = t.pointee
+            if t.kind != m.POINTER or pointee is None or pointee.is_const:
+                continue
+            if scalar(t):
+                if pointee.kind == m.ENUM:
+                    kind = b.OUT_ENUM
+                elif pointee.bits == 8 and not pointee.signed:
+                    kind = b.OUT_FOUND if param.name == "found" else b.OUT_BOOL
+                else:
+                    kind = b.OUT_INTEGER
+            elif pointee.kind == m.STRUCT and pointee.name in MEMORY_BUFFER_TYPES:
+                kind = b.OUT_TEXT if _IDENTIFIER_NAME.search(param.name) else b.OUT_BYTES
+            else:
+                continue
+            outputs.append(b.Output(kind=kind, name=param.name, local=self._local_name(param.name, in_use),
+                                    c_type=pointee.name))
+        return outputs
+
+    def _outputs_result(self, function: m.Function, outputs: List[b.Output]) -> b.Result:
+        ret = function.return_type
+        if ret.kind != m.ENUM or ret.name != ERROR_CODE_TYPE:
+            raise NotMappable("output parameters without an error code result")
+        py_types = {b.OUT_BOOL: "bool", b.OUT_INTEGER: "int", b.OUT_ENUM: "int", b.OUT_BYTES: "bytes",
+                    b.OUT_TEXT: "str"}
+        found = any(o.kind == b.OUT_FOUND for o in outputs)
+        values = [py_types[o.kind] for o in outputs if o.kind != b.OUT_FOUND]
+        if found:
+            values = [f"Optional[{v}]" for v in values]
+        code_first = function.name in RESULT_CODE_FIRST
+        if code_first:
+            values.insert(0, "int")
+        py_type = values[0] if len(values) == 1 else "Tuple[{}]".format(", ".join(values))
+        return b.Result(kind=b.RESULT_OUTPUTS, c_type=ret.name, py_type=py_type, doc_type=py_type,
+                        doc=clean_inline(function.doc.returns), outputs=outputs, code_first=code_first)
 
     def _local_name(self, name: str, in_use: Set[str]) -> str:
         local = name

@@ -24,6 +24,16 @@ def python_function_name(c_name: str) -> str:
     return strip_prefix(c_name)
 
 
+def python_method_name(c_name: str, class_name: str) -> tuple[str, str]:
+    """(name, older name) of a method: upstream dropped, in its release 6.0, the class
+    name that starts some method names (FindMatcher.FindMatcherIsMatch -> IsMatch); the
+    older name stays for the scripts that use it ("" when the name did not change)."""
+    name = strip_prefix(c_name)
+    if class_name and name.startswith(class_name) and len(name) > len(class_name):
+        return name[len(class_name):], name
+    return name, ""
+
+
 def python_class_name(c_type_name: str) -> str:
     """OrthancPluginDicomInstance -> DicomInstance, OrthancPluginChangeType -> ChangeType."""
     return strip_prefix(c_type_name)

@@ -28,6 +28,37 @@ PyObject* ResultFromMemoryBuffer(OrthancPluginErrorCode code, OrthancPluginMemor
   return result;
 }
 
+OutputBuffers::OutputBuffers(std::initializer_list<OrthancPluginMemoryBuffer*> buffers) : buffers_(buffers)
+{
+}
+
+OutputBuffers::~OutputBuffers()
+{
+  for (OrthancPluginMemoryBuffer* buffer : buffers_)
+  {
+    if (buffer->data != nullptr)
+    {
+      OrthancPluginFreeMemoryBuffer(PluginContext(), buffer);
+    }
+  }
+}
+
+PyObject* OutputBuffers::Bytes(const OrthancPluginMemoryBuffer* buffer)
+{
+  return PyBytes_FromStringAndSize(static_cast<const char*>(buffer->data), static_cast<Py_ssize_t>(buffer->size));
+}
+
+PyObject* OutputBuffers::Text(const OrthancPluginMemoryBuffer* buffer)
+{
+  const char* data = static_cast<const char*>(buffer->data);
+  Py_ssize_t size = static_cast<Py_ssize_t>(buffer->size);
+  while (size > 0 && data[size - 1] == '\0')
+  {
+    --size;  // a C string copied with its terminator
+  }
+  return PyUnicode_DecodeUTF8(data != nullptr ? data : "", size, "replace");
+}
+
 PyObject* ResultFromMemoryBuffer64(OrthancPluginErrorCode code, OrthancPluginMemoryBuffer64& buffer)
 {
   if (code != OrthancPluginErrorCode_Success)

@@ -7,6 +7,9 @@
 
 #include <orthanc/OrthancCPlugin.h>
 
+#include <initializer_list>
+#include <vector>
+
 // None on success, orthanc.OrthancException otherwise.
 PyObject* ResultFromErrorCode(OrthancPluginErrorCode code);
 
@@ -22,6 +25,24 @@ PyObject* ResultFromOwnedString(char* value, OrthancPluginErrorCode errorIfNull)
 
 // A string owned by Orthanc (not freed); nullptr -> orthanc.OrthancException.
 PyObject* ResultFromConstString(const char* value, OrthancPluginErrorCode errorIfNull);
+
+// The memory buffers that an SDK function filled as output parameters: freed
+// when this goes out of scope, on success as on failure.
+class OutputBuffers
+{
+public:
+  OutputBuffers(std::initializer_list<OrthancPluginMemoryBuffer*> buffers);
+  ~OutputBuffers();
+  OutputBuffers(const OutputBuffers&) = delete;
+  OutputBuffers& operator=(const OutputBuffers&) = delete;
+
+  // New references: the content as bytes, or as str (an identifier, UTF-8).
+  static PyObject* Bytes(const OrthancPluginMemoryBuffer* buffer);
+  static PyObject* Text(const OrthancPluginMemoryBuffer* buffer);
+
+private:
+  std::vector<OrthancPluginMemoryBuffer*> buffers_;
+};
 
 // The buffer argument of an SDK function, as Python gives it: any object with
 // the buffer protocol (bytes, bytearray, memoryview) or a str (encoded as

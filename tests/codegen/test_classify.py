@@ -41,7 +41,7 @@ def test_mini_statuses(mini_plan):
         "OrthancPluginSendHttpStatus": "orthanc.RestOutput.SendHttpStatus",
         "OrthancPluginGetErrorDescription": "orthanc.GetErrorDescription",
         "OrthancPluginRegisterSomeCallback": "not wrapped",
-        "OrthancPluginGetTag": "not wrapped",
+        "OrthancPluginGetTag": "orthanc.GetTag",
         "OrthancPluginSetHeaders": "not wrapped",
         "OrthancPluginLookupDictionary": "not wrapped",
         "OrthancPluginGetImageBuffer": "not wrapped",
@@ -55,7 +55,9 @@ def test_mini_reasons(mini_plan):
     assert "frees a string or buffer" in _status(mini_plan, "OrthancPluginFreeString")[1]
     assert "callback parameter `callback` (OrthancPluginSomeCallback)" in _status(
         mini_plan, "OrthancPluginRegisterSomeCallback")[1]
-    assert "output parameter `group` (uint16_t *)" in _status(mini_plan, "OrthancPluginGetTag")[1]
+    # An output parameter becomes the result.
+    tag = _wrapper(mini_plan, "GetTag")
+    assert (tag.args, tag.result.kind, tag.result.py_type) == ([], b.RESULT_OUTPUTS, "int")
     assert "array parameter `keys` (const char *const *)" in _status(mini_plan, "OrthancPluginSetHeaders")[1]
     assert "struct parameter `target` (OrthancPluginDictionaryEntry *)" in _status(
         mini_plan, "OrthancPluginLookupDictionary")[1]
@@ -175,7 +177,10 @@ def test_real_functions_and_methods(real_plan):
     assert _status(real_plan, "OrthancPluginCheckVersionAdvanced")[0] == "orthanc.CheckVersionAdvanced"
     # The handle after a MemoryBuffer target still makes a method (as upstream).
     assert _status(real_plan, "OrthancPluginWorklistGetDicomQuery")[0] == "orthanc.WorklistQuery.WorklistGetDicomQuery"
-    assert _status(real_plan, "OrthancPluginStorageAreaRead")[0] == "orthanc.StorageArea.StorageAreaRead"
+    # Upstream's names since its release 6.0, the older ones kept as aliases.
+    assert _status(real_plan, "OrthancPluginStorageAreaRead")[0] == "orthanc.StorageArea.Read"
+    assert _wrapper(real_plan, "StorageArea.Read").deprecated_aliases == ["StorageAreaRead"]
+    assert _wrapper(real_plan, "FindMatcher.IsMatch").deprecated_aliases == ["FindMatcherIsMatch"]
     assert _status(real_plan, "OrthancPluginCreateMemoryBuffer64")[0] == "orthanc.CreateMemoryBuffer64"
     assert _wrapper(real_plan, "CreateMemoryBuffer64").result.kind == b.RESULT_MEMORY_BUFFER64
 
@@ -227,10 +232,13 @@ def test_real_coverage(real_plan):
 def test_real_not_wrapped_reasons(bare_real_plan):
     plan = bare_real_plan  # the generator alone
     assert "callback parameter" in _status(plan, "OrthancPluginRegisterWorklistCallback")[1]
-    assert "output parameter `group` (uint16_t *)" in _status(plan, "OrthancPluginGetFindQueryTag")[1]
+    tag = _wrapper(plan, "FindQuery.GetFindQueryTag")
+    assert ([o.name for o in tag.result.outputs], tag.result.py_type) == (["group", "element"], "Tuple[int, int]")
     assert "OrthancPluginDictionaryEntry" in _status(plan, "OrthancPluginLookupDictionary")[1]
     assert "untyped `void *`" in _status(plan, "OrthancPluginCreateJob")[1]
-    assert "output buffer `answerHeaders`" in _status(plan, "OrthancPluginHttpClient")[1]
+    # Several output buffers and a status: a tuple (hand-written in src/ for upstream's shape).
+    client = _wrapper(plan, "HttpClient")
+    assert [o.kind for o in client.result.outputs] == [b.OUT_BYTES, b.OUT_BYTES, b.OUT_INTEGER]
     assert "raw `const void *`" in _status(plan, "OrthancPluginGetInstanceData")[1]
     assert _status(plan, "OrthancPluginFreeMemoryBuffer64")[0] == "not wrapped"
 
@@ -263,7 +271,7 @@ def test_integer_arguments_are_range_checked(real_plan):
     assert [(a.name, a.format) for a in draw.args] == [
         ("fontIndex", "O&"), ("utf8Text", "s"), ("x", "i"), ("y", "i"), ("r", "b"), ("g", "b"), ("b", "b"),
     ]
-    store = _wrapper(real_plan, "StorageArea.StorageAreaCreate")
+    store = _wrapper(real_plan, "StorageArea.Create")
     assert [(a.name, a.kind, a.size_type) for a in store.args][1] == ("content", b.ARG_BUFFER, "uint64_t")
     status = _wrapper(real_plan, "RestOutput.SendHttpStatusCode")
     assert (status.args[0].kind, status.args[0].local_type) == (b.ARG_UNSIGNED, "uint16_t")

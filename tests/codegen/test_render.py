@@ -133,7 +133,8 @@ def test_pyi(real_outputs, real_plan):
         assert enum.name in classes
     for cls in real_plan.classes:
         methods = {n.name for n in classes[cls.name].body if isinstance(n, ast.FunctionDef)}
-        assert methods == {w.py_name for w in cls.methods} | {h.name for h in cls.handwritten}
+        aliases = {alias for w in cls.methods for alias in w.deprecated_aliases}
+        assert methods == {w.py_name for w in cls.methods} | {h.name for h in cls.handwritten} | aliases
         for w in cls.methods:
             node = next(n for n in classes[cls.name].body if isinstance(n, ast.FunctionDef) and n.name == w.py_name)
             assert ast.get_docstring(node) == w.docstring
