@@ -142,7 +142,9 @@ class Root:
     def wrapper(self, program: str) -> Path:
         """An executable on the host that runs `program` inside the root with
         its arguments (e.g. as ORTHANC_BINARY for the test harness)."""
-        bin_dir = self.path.parent / f"{self.suite.name}-bin"
+        # In the project's build tree: the wrapper binds this project's folder,
+        # and several checkouts may share one root.
+        bin_dir = self.project_root / "build" / "roots" / self.suite.name / "bin"
         bin_dir.mkdir(parents=True, exist_ok=True)
         target = bin_dir / Path(program).name
         inner = enter_command(self.path, [program], host_binds(self.project_root))

@@ -1,20 +1,28 @@
-"""Parity with the upstream plugin 4.0: every module function, class, method
-and enumeration value of its `orthanc` module exists in ours, with the same
-value for the enumerations (reference: the surface of upstream 4.0, dumped
-to upstream-4.0-api.json)."""
+"""Parity with the upstream plugin, releases 4.0 (Orthanc 1.10.1) and 7.1
+(Orthanc 1.13.0): every module function, class, method and enumeration value
+of its `orthanc` module exists in ours, with the same value for the
+enumerations (references: their surfaces dumped to upstream-<release>-api.json)."""
 
 from __future__ import annotations
 
 import json
 import os
+import re
 from pathlib import Path
 from typing import Any
 
 import pytest
-from orthanc_server import REPO_ROOT, StartOrthanc
+from orthanc_server import REPO_ROOT, StartOrthanc, plugin_path
 
-REFERENCE = Path(os.environ.get(
-    "ORTHANC_UPSTREAM_API", REPO_ROOT.parent / "shared" / "reference" / "upstream-4.0-api.json"))
+REFERENCES = Path(os.environ.get("ORTHANC_UPSTREAM_API_DIR", REPO_ROOT.parent / "shared" / "reference"))
+
+# Per upstream release: the SDK header its surface needs (the names a header
+# lacks are left out of our module), and the size of its surface (functions,
+# classes, methods, numbers: module loader and inherited exception members included).
+UPSTREAM = {
+    "4.0": ("1.10.1", (77, 36, 67, 236)),
+    "7.1": ("1.12.10", (105, 46, 73, 269)),
+}
 
 # Dumps the module as the reference does: functions by name; for each class,
 # its public members, "method" for routines and the value for numbers.
@@ -61,18 +69,29 @@ def _surface(data: dict[str, Any]) -> dict[str, Any]:
     return names
 
 
-def test_every_upstream_name_exists_in_ours(orthanc_server: StartOrthanc) -> None:
-    if not REFERENCE.is_file():
-        pytest.skip(f"reference {REFERENCE} not available")
-    reference = json.loads(REFERENCE.read_text(encoding="utf-8"))
-    # The figures of the issue, counted on the whole reference (module loader
-    # and inherited exception members included).
+def _version(text: str) -> tuple[int, ...]:
+    return tuple(int(part) for part in text.split("."))
+
+
+@pytest.mark.parametrize("release", sorted(UPSTREAM))
+def test_every_upstream_name_exists_in_ours(orthanc_server: StartOrthanc, release: str) -> None:
+    path = REFERENCES / f"upstream-{release}-api.json"
+    if not path.is_file():
+        pytest.skip(f"reference {path} not available")
+    reference = json.loads(path.read_text(encoding="utf-8"))
+    needed_sdk, expected_counts = UPSTREAM[release]
     classes = reference["classes"]
     counts = (len(reference["functions"]), len(classes),
               sum(1 for m in classes.values() for v in m.values() if v == "method"),
               sum(1 for m in classes.values() for v in m.values() if v != "method"))
-    assert counts == (77, 36, 67, 236), counts
+    assert counts == expected_counts, counts
     server = orthanc_server(DUMP_SCRIPT)
+    description = server.get("/plugins/python").json()["Description"]
+    sdk = re.search(r"built against the Orthanc SDK ([0-9.]+)", description)
+    assert sdk, description
+    if _version(sdk.group(1)) < _version(needed_sdk):
+        pytest.skip(f"the plugin under test is built against SDK {sdk.group(1)}; upstream {release}'s "
+                    f"surface needs SDK {needed_sdk} or newer")
     r = server.get("/api-surface")
     assert r.status_code == 200, r.text
     ours = r.json()
@@ -102,11 +121,17 @@ def test_every_upstream_name_exists_in_ours(orthanc_server: StartOrthanc) -> Non
 def test_error_code_enumeration_is_complete(orthanc_server: StartOrthanc) -> None:
     """orthanc.ErrorCode has every value of OrthancPluginErrorCode, and each
     description matches the one Orthanc gives for the code."""
-    header = Path("/usr/include/orthanc/OrthancCPlugin.h")
-    if not header.is_file():
-        pytest.skip("Orthanc SDK header not installed")
-    import re
-    codes = {int(v) for v in re.findall(r"OrthancPluginErrorCode_\w+\s*=\s*(-?\d+)", header.read_text())}
+    # The header the plugin was built with: its build tree keeps the generator's model.
+    model = plugin_path().parent / "generated" / "model.json"
+    if model.is_file():
+        enums = json.loads(model.read_text(encoding="utf-8"))["enums"]
+        codes = {v["value"] for e in enums if e["name"] == "OrthancPluginErrorCode" for v in e["values"]
+                 if not v["name"].endswith("_INTERNAL")}
+    else:
+        header = Path("/usr/include/orthanc/OrthancCPlugin.h")
+        if not header.is_file():
+            pytest.skip("Orthanc SDK header not installed")
+        codes = {int(v) for v in re.findall(r"OrthancPluginErrorCode_\w+\s*=\s*(-?\d+)", header.read_text())}
     server = orthanc_server(
         "import json, orthanc\n"
         "def OnRest(output, uri, **request):\n"
