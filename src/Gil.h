@@ -2,6 +2,7 @@
 #pragma once
 
 #include "PythonHeaders.h"
+#include "PythonStack.h"
 
 // Keeps one PyThreadState per non-Python thread that runs callbacks (Orthanc's
 // HTTP, DICOM and job threads, the plugin's own threads), from its first
@@ -24,13 +25,18 @@ public:
 class GilHold
 {
 public:
-  GilHold() : state_((ThreadStateKeeper::Keep(), PyGILState_Ensure())) {}
-  ~GilHold() { PyGILState_Release(state_); }
+  GilHold() : state_((ThreadStateKeeper::Keep(), PyGILState_Ensure())) { bounds_.Enter(); }
+  ~GilHold()
+  {
+    bounds_.Leave();
+    PyGILState_Release(state_);
+  }
   GilHold(const GilHold&) = delete;
   GilHold& operator=(const GilHold&) = delete;
 
 private:
   PyGILState_STATE state_;
+  python_stack::StackBounds bounds_;
 };
 
 // Lets other Python threads run while this thread is in Orthanc (an SDK call).

@@ -5,10 +5,13 @@
 // callback (json.dumps of nested data, repr, pickle, Python -> C -> Python
 // calls) overflows them and crashes Orthanc.  On such threads the callback
 // runs on a per-thread 8 MiB stack (mmap'd, committed lazily, guard page),
-// switched to with swapcontext().  (Python 3.8-3.13 count recursion and
+// switched to with swapcontext().  Python 3.8-3.13 count recursion and
 // never look at the stack pointer; 3.14 compares it with the thread's stack
-// bounds, so supporting 3.14 means telling it about this stack.)
+// bounds, so while Python runs on this stack it is given this stack's bounds
+// (StackBounds, used by GilHold).
 #pragma once
+
+#include "PythonHeaders.h"
 
 #ifdef _WIN32
 
@@ -20,11 +23,19 @@ auto Run(Function&& f) -> decltype(f())
 {
   return f();
 }
+
+class StackBounds
+{
+public:
+  void Enter() {}
+  void Leave() {}
+};
 }  // namespace python_stack
 
 #else
 
 #include <cstdint>
+#include <dlfcn.h>
 #include <exception>
 #include <pthread.h>
 #include <sys/mman.h>
@@ -52,6 +63,62 @@ struct ThreadStack
 };
 
 inline thread_local ThreadStack threadStack;
+inline thread_local char* runningOn = nullptr;  // the big stack while a callback runs on it
+
+// Python 3.14 checks the stack pointer against the bounds it read from the
+// thread (pthread): on the big stack, Python is given its bounds while this
+// thread holds the GIL, and the thread's own bounds back after (outermost
+// GilHold only). PyUnstable_ThreadState_SetStackProtection came in a 3.14
+// bug-fix release: looked up at run time, so that an older 3.14 still loads
+// the plugin (then deep C recursion on these threads is not caught).
+class StackBounds
+{
+public:
+  void Enter()
+  {
+#if PY_VERSION_HEX >= 0x030E0000
+    if (runningOn == nullptr || depth_++ > 0)
+    {
+      return;
+    }
+    static const auto set = reinterpret_cast<int (*)(PyThreadState*, void*, size_t)>(
+        dlsym(RTLD_DEFAULT, "PyUnstable_ThreadState_SetStackProtection"));
+    if (set != nullptr)
+    {
+      const size_t guard = static_cast<size_t>(sysconf(_SC_PAGESIZE));
+      if (set(PyThreadState_Get(), runningOn + guard, kSize - guard) == 0)
+      {
+        set_ = true;
+      }
+      else
+      {
+        PyErr_Clear();
+      }
+    }
+#endif
+  }
+
+  void Leave()
+  {
+#if PY_VERSION_HEX >= 0x030E0000
+    if (runningOn == nullptr || depth_ == 0 || --depth_ > 0 || !set_)
+    {
+      return;
+    }
+    static const auto reset = reinterpret_cast<void (*)(PyThreadState*)>(
+        dlsym(RTLD_DEFAULT, "PyUnstable_ThreadState_ResetStackProtection"));
+    if (reset != nullptr)
+    {
+      reset(PyThreadState_Get());
+    }
+    set_ = false;
+#endif
+  }
+
+private:
+  static inline thread_local int depth_ = 0;
+  static inline thread_local bool set_ = false;
+};
 
 inline size_t CurrentStackSize()
 {
@@ -130,7 +197,9 @@ auto Run(Function&& f) -> decltype(f())
   const uintptr_t pointer = reinterpret_cast<uintptr_t>(&call);
   makecontext(&callee, reinterpret_cast<void (*)()>(&Self::Run), 2,
               static_cast<unsigned int>(pointer >> 32), static_cast<unsigned int>(pointer & 0xffffffffu));
+  runningOn = base;
   swapcontext(&call.caller, &callee);
+  runningOn = nullptr;
   if (call.error)
   {
     std::rethrow_exception(call.error);
