@@ -7,6 +7,7 @@ templates (codegen/templates) turn each `kind` into code.
 from __future__ import annotations
 
 from dataclasses import asdict, dataclass, field
+from enum import Enum
 from typing import Any, Dict, List, Optional
 
 # Arg.kind: how one Python argument becomes SDK arguments.
@@ -42,9 +43,6 @@ OUT_ENUM = "enum"  # enum* -> int
 OUT_BYTES = "bytes"  # OrthancPluginMemoryBuffer* -> bytes
 OUT_TEXT = "text"  # OrthancPluginMemoryBuffer* holding an identifier -> str
 
-# Coverage statuses that are not a plain Python name.
-STATUS_NOT_WRAPPED = "not wrapped"
-STATUS_INTERNAL = "used by the wrappers"
 
 
 @dataclass
@@ -182,19 +180,48 @@ class EnumClass:
     members: List[EnumMember]
 
 
+class Coverage(str, Enum):
+    """How Python reaches an SDK function."""
+
+    GENERATED = "generated"  # a generated wrapper, orthanc.<python_name>
+    HANDWRITTEN = "hand-written"  # src/, listed in codegen/handwritten.py
+    DESTRUCTOR = "destructor"  # called when the Python object owning the handle dies
+    INTERNAL = "used by the wrappers"  # `reason` says how
+    NOT_WRAPPED = "not wrapped"  # `reason` says why
+
+
 @dataclass
 class CoverageEntry:
     sdk_name: str
-    # "orthanc.X", "orthanc.C.M", "destructor of orthanc.C", "hand-written: orthanc.X",
-    # "used by the wrappers" (reason says how) or "not wrapped" (reason says why).
-    status: str
+    kind: Coverage
+    python_name: str = ""  # "orthanc.X" or "orthanc.C.M" (the class, for a destructor)
     reason: str = ""
     line: int = 0
     entry_point: bool = False  # declared for the plugin to implement (OrthancPluginGetName): not a service
+    since: str = ""  # the Orthanc release that brought it, when the header says
 
     @property
     def wrapped(self) -> bool:
-        return self.status != STATUS_NOT_WRAPPED
+        return self.kind != Coverage.NOT_WRAPPED
+
+    @property
+    def status(self) -> str:
+        """One line: "orthanc.X", "hand-written: orthanc.X", "destructor of orthanc.C", or the kind."""
+        if self.kind == Coverage.GENERATED:
+            return self.python_name
+        if self.kind == Coverage.HANDWRITTEN:
+            return "hand-written: " + self.python_name
+        if self.kind == Coverage.DESTRUCTOR:
+            return "destructor of " + self.python_name
+        return self.kind.value
+
+
+@dataclass
+class LeftOut:
+    """A hand-written function that this header cannot offer: it lacks SDK functions it calls."""
+
+    python_name: str
+    missing: List[str]
 
 
 @dataclass
@@ -209,6 +236,7 @@ class Plan:
     coverage: List[CoverageEntry]
     stub_types: str = ""  # Python code for orthanc.pyi: the types the hand-written signatures use
     minimal_orthanc: List[int] = field(default_factory=lambda: [1, 10, 0])  # the oldest Orthanc it runs in
+    left_out: List[LeftOut] = field(default_factory=list)  # hand-written functions a newer header brings
 
     @property
     def wrapped_count(self) -> int:
@@ -249,5 +277,6 @@ class Plan:
             "percent": round(self.wrapped_percent, 1),
             "services": self.services_count,
             "services_percent": round(self.services_percent, 1),
-            "functions": [asdict(entry) for entry in self.coverage],
+            "functions": [dict(asdict(entry), status=entry.status) for entry in self.coverage],
+            "left_out": [asdict(entry) for entry in self.left_out],
         }

@@ -35,6 +35,14 @@ MEMORY_BUFFER_TYPES = {
     "OrthancPluginMemoryBuffer64": b.RESULT_MEMORY_BUFFER64,
 }
 
+# SDK functions that no Python script could use, with the reason.
+NOT_FOR_PYTHON: Dict[str, str] = {
+    "OrthancPluginRegisterDatabaseBackendV4": (
+        "registers a whole database back-end (protocol-buffer messages for every index operation, "
+        "called on Orthanc's critical path): written in C++ against Orthanc's database SDK, not in a script"
+    ),
+}
+
 # Where the upstream plugin returns the error code before the outputs, scripts
 # unpack that tuple: the same shape keeps them running.
 RESULT_CODE_FIRST = {"OrthancPluginSetStableStatus"}
@@ -186,9 +194,8 @@ class _Classifier:
         functions: List[b.Wrapper] = []
         coverage: List[b.CoverageEntry] = []
         for function in self.module.functions:
-            status, reason, wrapper = self._classify(function, by_name)
-            coverage.append(b.CoverageEntry(function.name, status, reason, function.line,
-                                            entry_point=not function.is_inline))
+            covered, wrapper = self._classify(function, by_name)
+            coverage.append(covered)
             if wrapper is None:
                 continue
             if wrapper.class_name:
@@ -207,32 +214,37 @@ class _Classifier:
             coverage=coverage,
             stub_types=hw.STUB_TYPES if (self.handwritten_functions or self.handwritten_methods) else "",
             minimal_orthanc=list(m.version_key(MINIMAL_ORTHANC)),
+            left_out=self._left_out(),
         )
 
     def _classify(
         self, function: m.Function, classes: Dict[str, b.WrapperClass]
-    ) -> Tuple[str, str, Optional[b.Wrapper]]:
+    ) -> Tuple[b.CoverageEntry, Optional[b.Wrapper]]:
         name = function.name
+        C = b.Coverage
+
+        def entry(kind: b.Coverage, python_name: str = "", reason: str = "") -> b.CoverageEntry:
+            return b.CoverageEntry(name, kind, python_name, reason, function.line,
+                                   entry_point=not function.is_inline, since=function.since)
+
         if not function.is_inline:
-            return b.STATUS_NOT_WRAPPED, "entry point that the plugin itself implements, not an SDK service", None
+            return entry(C.NOT_WRAPPED, reason="entry point that the plugin itself implements, not an SDK service"), None
         if name in self.handwritten_sdk:
-            return "hand-written: orthanc." + self.handwritten_sdk[name], "", None
+            return entry(C.HANDWRITTEN, "orthanc." + self.handwritten_sdk[name]), None
         for c_type, destructor in self.destructors.items():
             if destructor == name:
-                return "destructor of orthanc." + self.handle_classes[c_type], "", None
+                return entry(C.DESTRUCTOR, "orthanc." + self.handle_classes[c_type]), None
         if name in self.internal:
-            return b.STATUS_INTERNAL, self.internal[name], None
+            return entry(C.INTERNAL, reason=self.internal[name]), None
+        if name in NOT_FOR_PYTHON:
+            return entry(C.NOT_WRAPPED, reason=NOT_FOR_PYTHON[name]), None
         if self._frees_result_memory(function):
-            return (
-                b.STATUS_NOT_WRAPPED,
-                "frees a string or buffer returned by Orthanc: the generated wrappers convert such "
-                "results to str/bytes and free them themselves",
-                None,
-            )
+            return entry(C.NOT_WRAPPED, reason="frees a string or buffer returned by Orthanc: the generated "
+                         "wrappers convert such results to str/bytes and free them themselves"), None
         try:
             wrapper = self._wrap(function)
         except NotMappable as error:
-            return b.STATUS_NOT_WRAPPED, str(error), None
+            return entry(C.NOT_WRAPPED, reason=str(error)), None
 
         if wrapper.class_name:
             cls = classes[wrapper.class_name]
@@ -240,10 +252,23 @@ class _Classifier:
                 if method.name == wrapper.py_name:
                     # A hand-written method replaces the generated one.
                     method.sdk_names.append(name)
-                    return "hand-written: orthanc." + wrapper.qualified_name, "", None
+                    return entry(C.HANDWRITTEN, "orthanc." + wrapper.qualified_name), None
         elif any(h.name == wrapper.py_name for h in self.handwritten_functions):
-            return "hand-written: orthanc." + wrapper.py_name, "", None
-        return "orthanc." + wrapper.qualified_name, "", wrapper
+            return entry(C.HANDWRITTEN, "orthanc." + wrapper.py_name), None
+        return entry(C.GENERATED, "orthanc." + wrapper.qualified_name), wrapper
+
+    def _left_out(self) -> List[b.LeftOut]:
+        """The hand-written functions and methods that this header cannot offer."""
+        left: List[b.LeftOut] = []
+        for function in self.handwritten_functions:
+            if not self._available(function):
+                left.append(b.LeftOut("orthanc." + function.name, [n for n in function.sdk if n not in self.known]))
+        for class_name, methods in self.handwritten_methods.items():
+            for method in methods:
+                if not self._available(method):
+                    left.append(b.LeftOut(f"orthanc.{class_name}.{method.name}",
+                                          [n for n in method.sdk if n not in self.known]))
+        return left
 
     # --- availability ---------------------------------------------------------
 

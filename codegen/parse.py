@@ -179,15 +179,16 @@ class _Parser:
 
     def _function(self, cursor: Any) -> model.Function:
         params = [model.Param(name=a.spelling, type=self._type(a.type)) for a in cursor.get_arguments()]
+        is_inline = cursor.storage_class == self.ci.StorageClass.STATIC
         return model.Function(
             name=cursor.spelling,
             return_type=self._type(cursor.result_type),
             params=params,
             doc=parse_doc(cursor.raw_comment),
             # The SDK services are `static inline`; the plugin's entry points are only declared.
-            is_inline=cursor.storage_class == self.ci.StorageClass.STATIC,
+            is_inline=is_inline,
             line=cursor.location.line,
-            since=self._since(cursor),
+            since=self._since(cursor) if is_inline else "",
             deprecated=cursor.availability == self.ci.AvailabilityKind.DEPRECATED,
         )
 

@@ -87,14 +87,11 @@ def md_cell(text: str) -> str:
     return text.replace("|", "\\|").replace("\n", " ")
 
 
-def md_status(status: str) -> str:
-    """Puts the Python names of a coverage status in code spans."""
-    for prefix in ("hand-written: ", "destructor of "):
-        if status.startswith(prefix):
-            return prefix + f"`{status[len(prefix):]}`"
-    if status.startswith("orthanc."):
-        return f"`{status}`"
-    return status
+def md_status(entry: b.CoverageEntry) -> str:
+    """The coverage status with its Python name in a code span."""
+    if entry.python_name:
+        return entry.status.replace(entry.python_name, f"`{entry.python_name}`")
+    return entry.status
 
 
 # --- rendering ----------------------------------------------------------------

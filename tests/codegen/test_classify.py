@@ -286,3 +286,16 @@ def test_docstrings(real_plan):
     size = _wrapper(real_plan, "DicomInstance.GetInstanceSize")
     assert "Returns:\n  int: The size of the file, -1 in case of error." in size.docstring
     assert "instance (" not in size.docstring  # self is not an argument
+
+
+def test_newer_functions_check_the_running_orthanc(mini_module):
+    plan = classify(mini_module, [
+        Handwritten("RegisterLater", "RegisterLater", "() -> None", "Later.", ("OrthancPluginCreateImage",)),
+        Handwritten("RegisterAbsent", "RegisterAbsent", "() -> None", "Absent.", ("OrthancPluginNotInThisHeader",)),
+    ], {})
+    assert _wrapper(plan, "GetTag").since == [9, 1, 0]
+    assert _wrapper(plan, "GetErrorDescription").since == []  # as old as the oldest supported Orthanc
+    assert [h.py_name for h in plan.handwritten_functions] == ["RegisterLater"]
+    assert plan.handwritten_functions[0].since == [9, 2, 0]
+    assert [(left.python_name, left.missing) for left in plan.left_out] == [
+        ("orthanc.RegisterAbsent", ["OrthancPluginNotInThisHeader"])]

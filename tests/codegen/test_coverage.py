@@ -40,10 +40,12 @@ def test_markdown(real_outputs, real_module, real_plan):
     assert len(rows) == len(real_module.functions)
     for function in real_module.functions:
         assert sum(1 for row in rows if row.startswith(f"| `{function.name}` |")) == 1
-    assert "| `OrthancPluginGetInstanceSize` | `orthanc.DicomInstance.GetInstanceSize` |  |" in rows
-    assert "| `OrthancPluginFreeImage` | destructor of `orthanc.Image` |  |" in rows
-    assert "| `OrthancPluginRegisterOnChangeCallback` | hand-written: `orthanc.RegisterOnChangeCallback` |  |" in rows
-    assert any(row.startswith("| `OrthancPluginGetName` | not wrapped | entry point") for row in rows)
+    # SDK function | status | since | reason
+    assert "| `OrthancPluginGetInstanceSize` | `orthanc.DicomInstance.GetInstanceSize` |  |  |" in rows
+    assert "| `OrthancPluginFreeImage` | destructor of `orthanc.Image` |  |  |" in rows
+    assert "| `OrthancPluginRegisterOnChangeCallback` | hand-written: `orthanc.RegisterOnChangeCallback` |  |  |" in rows
+    assert "| `OrthancPluginRegisterWebDavCollection` | hand-written: `orthanc.RegisterWebDavCollection` | 1.10.1 |  |" in rows
+    assert any(row.startswith("| `OrthancPluginGetName` | not wrapped |  | entry point") for row in rows)
     assert "entry points: `OrthancPluginGetName`" in text
 
 

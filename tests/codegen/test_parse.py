@@ -85,6 +85,15 @@ def test_mini_header(mini_module):
     assert (height.name, height.bits, height.signed) == ("uint16_t", 16, False)
 
 
+def test_since_comes_from_the_header(mini_module, real_module):
+    # ORTHANC_PLUGIN_SINCE_SDK (headers 1.12.8 and later), else the comment of the service invoked.
+    assert mini_module.function("OrthancPluginCreateImage").since == "9.2.0"
+    assert mini_module.function("OrthancPluginGetTag").since == "9.1.0"
+    assert mini_module.function("OrthancPluginGetName").since == ""  # an entry point, not a service
+    assert real_module.function("OrthancPluginRegisterWebDavCollection").since == "1.10.1"
+    assert real_module.function("OrthancPluginLogInfo").since == ""  # older than any comment
+
+
 def test_parse_is_independent_of_the_host_libc(mini_module):
     # The fake libc defines the fixed-width types; the model keeps their typedef names.
     size = mini_module.function("OrthancPluginComputeMd5").params[2].type

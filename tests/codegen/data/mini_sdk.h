@@ -13,6 +13,7 @@
 #define ORTHANC_PLUGINS_MINIMAL_REVISION_NUMBER  7
 
 #define ORTHANC_PLUGIN_INLINE static inline
+#define ORTHANC_PLUGIN_SINCE_SDK(version) __attribute__ ((annotate("ORTHANC_PLUGIN_SINCE_SDK " version)))
 
 #ifdef __cplusplus
 extern "C"
@@ -47,7 +48,8 @@ extern "C"
 
   typedef enum
   {
-    _OrthancPluginService_LogInfo = 1
+    _OrthancPluginService_LogInfo = 1,
+    _OrthancPluginService_GetTag = 2,  /* New in Orthanc 9.1.0 */
   } _OrthancPluginService;
 
   /**
@@ -163,6 +165,7 @@ extern "C"
    * @param height The height.
    * @return The image, or NULL.
    **/
+  ORTHANC_PLUGIN_SINCE_SDK("9.2.0")
   ORTHANC_PLUGIN_INLINE OrthancPluginImage* OrthancPluginCreateImage(
     OrthancPluginContext*     context,
     OrthancPluginPixelFormat  format,
@@ -279,7 +282,7 @@ extern "C"
   ORTHANC_PLUGIN_INLINE OrthancPluginErrorCode OrthancPluginGetTag(
     OrthancPluginContext* context, uint16_t* group)
   {
-    return OrthancPluginErrorCode_Success;
+    return context->InvokeService(context, _OrthancPluginService_GetTag, group);
   }
 
   /**
