@@ -10,46 +10,54 @@ from dataclasses import asdict, dataclass, field
 from enum import Enum
 from typing import Any, Dict, List, Optional
 
-# Arg.kind: how one Python argument becomes SDK arguments.
-ARG_STRING = "string"  # const char*            <- str ("s", or "z" if nullable)
-ARG_BUFFER = "buffer"  # const void* + size     <- bytes-like or str (BufferArg, "O&")
-ARG_NATIVE = "native"  # int/float with a range-checked PyArg format ("b", "h", "i", "L", "f", "d")
-ARG_UNSIGNED = "unsigned"  # uint16/32/64       <- int, via generated::ConvertUnsigned<T> ("O&")
-ARG_SIGNED = "signed"  # other signed integers  <- int, via generated::ConvertSigned<T> ("O&")
-ARG_ENUM = "enum"  # enum                       <- int ("i")
-ARG_HANDLE = "handle"  # pointer to handle      <- wrapper object ("O" + HandleOf)
-ARG_STRING_MAP = "string_map"  # count + keys + values <- mapping str -> str (StringMapArg, "O&")
-ARG_IMAGE_BUFFER = "image_buffer"  # const void* pixels whose size follows from format, width, height
-#                                   and pitch (the four previous arguments) <- bytes-like (BufferArg + CheckImageBuffer)
 
-# Result.kind: how the SDK result becomes the Python result.
-RESULT_VOID = "void"  # None
-RESULT_ERROR_CODE = "error_code"  # None or orthanc.OrthancException
-RESULT_MEMORY_BUFFER = "memory_buffer"  # bytes (first parameter OrthancPluginMemoryBuffer* target)
-RESULT_MEMORY_BUFFER64 = "memory_buffer64"  # bytes (OrthancPluginMemoryBuffer64* target)
-RESULT_OWNED_STRING = "owned_string"  # char* freed by Orthanc -> str
-RESULT_CONST_STRING = "const_string"  # const char* -> str
-RESULT_INTEGER = "integer"  # int
-RESULT_ENUM = "enum"  # int
-RESULT_FLOAT = "float"  # float
-RESULT_HANDLE = "handle"  # new owned wrapper object
-RESULT_OUTPUTS = "outputs"  # error code + output parameters (Result.outputs) -> a value or a tuple
+class ArgKind(str, Enum):
+    """How one Python argument becomes SDK arguments."""
 
-# Output.kind: how one output parameter becomes (part of) the Python result.
-OUT_FOUND = "found"  # uint8_t* found: not found -> None in place of every other output
-OUT_BOOL = "bool"  # other uint8_t* flags -> bool
-OUT_INTEGER = "integer"  # uint64_t*, ... -> int
-OUT_ENUM = "enum"  # enum* -> int
-OUT_BYTES = "bytes"  # OrthancPluginMemoryBuffer* -> bytes
-OUT_TEXT = "text"  # OrthancPluginMemoryBuffer* holding an identifier -> str
+    STRING = "string"  # const char*            <- str ("s", or "z" if nullable)
+    BUFFER = "buffer"  # const void* + size     <- bytes-like or str (BufferArg, "O&")
+    NATIVE = "native"  # int/float with a range-checked PyArg format ("b", "h", "i", "L", "f", "d")
+    UNSIGNED = "unsigned"  # uint16/32/64       <- int, via generated::ConvertUnsigned<T> ("O&")
+    SIGNED = "signed"  # other signed integers  <- int, via generated::ConvertSigned<T> ("O&")
+    ENUM = "enum"  # enum                       <- int ("i")
+    HANDLE = "handle"  # pointer to handle      <- wrapper object ("O" + HandleOf)
+    STRING_MAP = "string_map"  # count + keys + values <- mapping str -> str (StringMapArg, "O&")
+    IMAGE_BUFFER = "image_buffer"  # const void* pixels whose size follows from format, width, height
+    #                                   and pitch (the four previous arguments) <- bytes-like (BufferArg + CheckImageBuffer)
 
+
+class ResultKind(str, Enum):
+    """How the SDK result becomes the Python result."""
+
+    VOID = "void"  # None
+    ERROR_CODE = "error_code"  # None or orthanc.OrthancException
+    MEMORY_BUFFER = "memory_buffer"  # bytes (first parameter OrthancPluginMemoryBuffer* target)
+    MEMORY_BUFFER64 = "memory_buffer64"  # bytes (OrthancPluginMemoryBuffer64* target)
+    OWNED_STRING = "owned_string"  # char* freed by Orthanc -> str
+    CONST_STRING = "const_string"  # const char* -> str
+    INTEGER = "integer"  # int
+    ENUM = "enum"  # int
+    FLOAT = "float"  # float
+    HANDLE = "handle"  # new owned wrapper object
+    OUTPUTS = "outputs"  # error code + output parameters (Result.outputs) -> a value or a tuple
+
+
+class OutputKind(str, Enum):
+    """How one output parameter becomes (part of) the Python result."""
+
+    FOUND = "found"  # uint8_t* found: not found -> None in place of every other output
+    BOOL = "bool"  # other uint8_t* flags -> bool
+    INTEGER = "integer"  # uint64_t*, ... -> int
+    ENUM = "enum"  # enum* -> int
+    BYTES = "bytes"  # OrthancPluginMemoryBuffer* -> bytes
+    TEXT = "text"  # OrthancPluginMemoryBuffer* holding an identifier -> str
 
 
 @dataclass
 class Arg:
     """One positional Python argument of a wrapper."""
 
-    kind: str
+    kind: ArgKind
     name: str  # Python-visible name (the SDK parameter name)
     local: str  # C++ local variable holding the converted value
     c_type: str  # type of the SDK parameter, e.g. "OrthancPluginPixelFormat", "const OrthancPluginImage*"
@@ -59,10 +67,10 @@ class Arg:
     doc_type: str  # type shown in docstrings (enum and class names are more telling than int)
     doc: str = ""
     nullable: bool = False  # None is accepted (passed as NULL)
-    size_type: str = ""  # ARG_BUFFER: C type of the size parameter
-    handle_class: str = ""  # ARG_HANDLE: Python class
-    consumed: bool = False  # ARG_HANDLE: the SDK takes ownership; the wrapper is invalidated after the call
-    # ARG_IMAGE_BUFFER: the locals of the format, width, height and pitch arguments.
+    size_type: str = ""  # ArgKind.BUFFER: C type of the size parameter
+    handle_class: str = ""  # ArgKind.HANDLE: Python class
+    consumed: bool = False  # ArgKind.HANDLE: the SDK takes ownership; the wrapper is invalidated after the call
+    # ArgKind.IMAGE_BUFFER: the locals of the format, width, height and pitch arguments.
     image_locals: List[str] = field(default_factory=list)
 
 
@@ -79,7 +87,7 @@ class SelfHandle:
 class Output:
     """One output parameter of an SDK function."""
 
-    kind: str
+    kind: OutputKind
     name: str  # the SDK parameter name
     local: str  # the C++ local the SDK writes to
     c_type: str  # type of that local, e.g. "uint8_t", "OrthancPluginMemoryBuffer"
@@ -87,15 +95,15 @@ class Output:
 
 @dataclass
 class Result:
-    kind: str
+    kind: ResultKind
     c_type: str = ""  # type of the SDK return value (or of the target buffer)
     py_type: str = "None"
     doc_type: str = ""
     doc: str = ""
-    handle_class: str = ""  # RESULT_HANDLE
-    from_c: str = ""  # RESULT_INTEGER: the PyLong_From* function
-    cast_to: str = ""  # RESULT_INTEGER: C type the value is widened to before from_c
-    # RESULT_OUTPUTS: the output parameters in SDK order; the Python result is the single value
+    handle_class: str = ""  # ResultKind.HANDLE
+    from_c: str = ""  # ResultKind.INTEGER: the PyLong_From* function
+    cast_to: str = ""  # ResultKind.INTEGER: C type the value is widened to before from_c
+    # ResultKind.OUTPUTS: the output parameters in SDK order; the Python result is the single value
     # or the tuple of the non-`found` ones, after the error code when `code_first`.
     outputs: List[Output] = field(default_factory=list)
     code_first: bool = False
@@ -118,6 +126,10 @@ class Wrapper:
     text_signature: str  # "($module, uri, body, /)": lets inspect.signature() read the docstring
     # Older names that still answer (upstream renamed methods in its release 6.0): deprecated.
     deprecated_aliases: List[str] = field(default_factory=list)
+    # A REST answer that may be sent after the callable returns, without the GIL (src/DeferredAnswer.h).
+    defers_answer: bool = False
+    # Another call on the REST output: sends a deferred answer first, to keep the order of the calls.
+    flushes_deferred_answer: bool = False
     # The Orthanc release that brought the SDK function, as [major, minor, revision], when it is
     # newer than the oldest Orthanc the plugin runs in: the wrapper checks the running Orthanc first.
     since: List[int] = field(default_factory=list)

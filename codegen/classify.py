@@ -31,9 +31,15 @@ CONTEXT_TYPE = "OrthancPluginContext"
 MINIMAL_ORTHANC = "1.10.0"
 ERROR_CODE_TYPE = "OrthancPluginErrorCode"
 MEMORY_BUFFER_TYPES = {
-    "OrthancPluginMemoryBuffer": b.RESULT_MEMORY_BUFFER,
-    "OrthancPluginMemoryBuffer64": b.RESULT_MEMORY_BUFFER64,
+    "OrthancPluginMemoryBuffer": b.ResultKind.MEMORY_BUFFER,
+    "OrthancPluginMemoryBuffer64": b.ResultKind.MEMORY_BUFFER64,
 }
+
+# The REST answers that src/DeferredAnswer.h may send after the callable
+# returns (one GIL hand-off less per request); every other call on the
+# output sends a deferred answer first.
+DEFERRED_ANSWERS = {"OrthancPluginAnswerBuffer"}
+REST_OUTPUT_TYPE = "OrthancPluginRestOutput"
 
 # SDK functions that no Python script could use, with the reason.
 NOT_FOR_PYTHON: Dict[str, str] = {
@@ -114,21 +120,21 @@ def _pointer_spelling(ctype: m.CType) -> str:
 def _scalar_conversion(t: m.CType) -> Optional[Tuple[str, str, str, str]]:
     """(Arg kind, C++ local type, PyArg format, Python type) of a non-pointer parameter."""
     if t.kind == m.ENUM:
-        return b.ARG_ENUM, "int", "i", "int"
+        return b.ArgKind.ENUM, "int", "i", "int"
     if t.kind == m.FLOAT:
-        return (b.ARG_NATIVE, "float", "f", "float") if t.bits == 32 else (b.ARG_NATIVE, "double", "d", "float")
+        return (b.ArgKind.NATIVE, "float", "f", "float") if t.bits == 32 else (b.ArgKind.NATIVE, "double", "d", "float")
     if t.kind != m.INTEGER:
         return None
     if not t.signed:
         if t.bits == 8:
-            return b.ARG_NATIVE, "unsigned char", "b", "int"  # "b" is range-checked (0..255) by CPython
+            return b.ArgKind.NATIVE, "unsigned char", "b", "int"  # "b" is range-checked (0..255) by CPython
         # "H", "I" and "K" truncate silently: a converter raises OverflowError instead.
-        return b.ARG_UNSIGNED, t.name, "O&", "int"
+        return b.ArgKind.UNSIGNED, t.name, "O&", "int"
     native = {16: ("short", "h"), 32: ("int", "i"), 64: ("long long", "L")}
     if t.bits in native:
         local_type, fmt = native[t.bits]
-        return b.ARG_NATIVE, local_type, fmt, "int"
-    return b.ARG_SIGNED, t.name, "O&", "int"
+        return b.ArgKind.NATIVE, local_type, fmt, "int"
+    return b.ArgKind.SIGNED, t.name, "O&", "int"
 
 
 class _Classifier:
@@ -397,6 +403,11 @@ class _Classifier:
             text_signature=f"({arg_names})",
             since=self._since([function.name]),
             deprecated_aliases=[old_name] if old_name else [],
+            defers_answer=function.name in DEFERRED_ANSWERS,
+            flushes_deferred_answer=(
+                self_handle is not None and REST_OUTPUT_TYPE in self_handle.c_type
+                and function.name not in DEFERRED_ANSWERS
+            ),
         )
 
     # --- output parameters ----------------------------------------------------
@@ -419,13 +430,13 @@ class _Classifier:
                 continue
             if scalar(t):
                 if pointee.kind == m.ENUM:
-                    kind = b.OUT_ENUM
+                    kind = b.OutputKind.ENUM
                 elif pointee.bits == 8 and not pointee.signed:
-                    kind = b.OUT_FOUND if param.name == "found" else b.OUT_BOOL
+                    kind = b.OutputKind.FOUND if param.name == "found" else b.OutputKind.BOOL
                 else:
-                    kind = b.OUT_INTEGER
+                    kind = b.OutputKind.INTEGER
             elif pointee.kind == m.STRUCT and pointee.name in MEMORY_BUFFER_TYPES:
-                kind = b.OUT_TEXT if _IDENTIFIER_NAME.search(param.name) else b.OUT_BYTES
+                kind = b.OutputKind.TEXT if _IDENTIFIER_NAME.search(param.name) else b.OutputKind.BYTES
             else:
                 continue
             outputs.append(b.Output(kind=kind, name=param.name, local=self._local_name(param.name, in_use),
@@ -436,17 +447,17 @@ class _Classifier:
         ret = function.return_type
         if ret.kind != m.ENUM or ret.name != ERROR_CODE_TYPE:
             raise NotMappable("output parameters without an error code result")
-        py_types = {b.OUT_BOOL: "bool", b.OUT_INTEGER: "int", b.OUT_ENUM: "int", b.OUT_BYTES: "bytes",
-                    b.OUT_TEXT: "str"}
-        found = any(o.kind == b.OUT_FOUND for o in outputs)
-        values = [py_types[o.kind] for o in outputs if o.kind != b.OUT_FOUND]
+        py_types = {b.OutputKind.BOOL: "bool", b.OutputKind.INTEGER: "int", b.OutputKind.ENUM: "int", b.OutputKind.BYTES: "bytes",
+                    b.OutputKind.TEXT: "str"}
+        found = any(o.kind == b.OutputKind.FOUND for o in outputs)
+        values = [py_types[o.kind] for o in outputs if o.kind != b.OutputKind.FOUND]
         if found:
             values = [f"Optional[{v}]" for v in values]
         code_first = function.name in RESULT_CODE_FIRST
         if code_first:
             values.insert(0, "int")
         py_type = values[0] if len(values) == 1 else "Tuple[{}]".format(", ".join(values))
-        return b.Result(kind=b.RESULT_OUTPUTS, c_type=ret.name, py_type=py_type, doc_type=py_type,
+        return b.Result(kind=b.ResultKind.OUTPUTS, c_type=ret.name, py_type=py_type, doc_type=py_type,
                         doc=clean_inline(function.doc.returns), outputs=outputs, code_first=code_first)
 
     def _local_name(self, name: str, in_use: Set[str]) -> str:
@@ -524,7 +535,7 @@ class _Classifier:
             return None
         doc = self._param_doc(function, keys.name) or self._param_doc(function, count.name)
         return b.Arg(
-            kind=b.ARG_STRING_MAP, name=self._python_name(stem), local=self._local_name(stem, in_use),
+            kind=b.ArgKind.STRING_MAP, name=self._python_name(stem), local=self._local_name(stem, in_use),
             c_type=count.type.name, local_type="StringMapArg", format="O&", py_type="Mapping[str, str]",
             doc_type="dict", doc=doc or "The mapping of names to values.",
         )
@@ -537,7 +548,7 @@ class _Classifier:
         if (
             fmt.c_type == "OrthancPluginPixelFormat"
             and [width.name, height.name, pitch.name] == ["width", "height", "pitch"]
-            and all(a.kind == b.ARG_UNSIGNED and a.c_type == "uint32_t" for a in (width, height, pitch))
+            and all(a.kind == b.ArgKind.UNSIGNED and a.c_type == "uint32_t" for a in (width, height, pitch))
         ):
             return [fmt, width, height, pitch]
         return None
@@ -567,14 +578,14 @@ class _Classifier:
             assert following is not None
             size_type = following.type.name
             arg = b.Arg(
-                kind=b.ARG_BUFFER, name=self._python_name(param.name), local=self._local_name(param.name, in_use),
+                kind=b.ArgKind.BUFFER, name=self._python_name(param.name), local=self._local_name(param.name, in_use),
                 c_type="const void*" if is_const_void else "const char*", local_type="BufferArg",
                 format="O&", py_type="_Buffer", doc_type="bytes", doc=doc, size_type=size_type,
             )
             return arg, 2
         if is_const_char:
             arg = b.Arg(
-                kind=b.ARG_STRING, name=self._python_name(param.name), local=self._local_name(param.name, in_use),
+                kind=b.ArgKind.STRING, name=self._python_name(param.name), local=self._local_name(param.name, in_use),
                 c_type="const char*", local_type="const char*", format="z" if nullable else "s",
                 py_type="Optional[str]" if nullable else "str", doc_type="str", doc=doc, nullable=nullable,
             )
@@ -582,7 +593,7 @@ class _Classifier:
         image = self._image_buffer(previous) if is_const_void else None
         if image is not None:
             arg = b.Arg(
-                kind=b.ARG_IMAGE_BUFFER, name=self._python_name(param.name),
+                kind=b.ArgKind.IMAGE_BUFFER, name=self._python_name(param.name),
                 local=self._local_name(param.name, in_use), c_type="const void*", local_type="BufferArg",
                 format="O&", py_type="_Buffer", doc_type="bytes",
                 doc=(doc + " " if doc else "") + "At least pitch * height bytes (else ValueError).",
@@ -600,7 +611,7 @@ class _Classifier:
         handle_class = self._handle_of(t)
         if handle_class is not None:
             arg = b.Arg(
-                kind=b.ARG_HANDLE, name=self._python_name(param.name), local=self._local_name(param.name, in_use),
+                kind=b.ArgKind.HANDLE, name=self._python_name(param.name), local=self._local_name(param.name, in_use),
                 c_type=_pointer_spelling(t), local_type="PyObject*", format="O",
                 py_type=f"Optional[{handle_class}]" if nullable else handle_class,
                 doc_type=handle_class, doc=doc, nullable=nullable, handle_class=handle_class,
@@ -642,12 +653,12 @@ class _Classifier:
         t = function.return_type
         doc = clean_inline(function.doc.returns)
         if t.kind == m.VOID:
-            return b.Result(kind=b.RESULT_VOID)
+            return b.Result(kind=b.ResultKind.VOID)
         if t.kind == m.ENUM:
             if t.name == ERROR_CODE_TYPE:
-                return b.Result(kind=b.RESULT_ERROR_CODE, c_type=t.name)
+                return b.Result(kind=b.ResultKind.ERROR_CODE, c_type=t.name)
             enum_class = python_class_name(t.name) if t.name in self.enum_names else "int"
-            return b.Result(kind=b.RESULT_ENUM, c_type=t.name, py_type="int", doc_type=enum_class, doc=doc)
+            return b.Result(kind=b.ResultKind.ENUM, c_type=t.name, py_type="int", doc_type=enum_class, doc=doc)
         if t.kind == m.INTEGER:
             # Widened to the argument type of the PyLong_From* function.
             from_c, cast_to = {
@@ -657,15 +668,15 @@ class _Classifier:
                 (False, True): ("PyLong_FromUnsignedLongLong", "unsigned long long"),
             }[(t.signed, t.bits > 32)]
             return b.Result(
-                kind=b.RESULT_INTEGER, c_type=t.name, py_type="int", doc_type="int", doc=doc,
+                kind=b.ResultKind.INTEGER, c_type=t.name, py_type="int", doc_type="int", doc=doc,
                 from_c=from_c, cast_to=cast_to,
             )
         if t.kind == m.FLOAT:
-            return b.Result(kind=b.RESULT_FLOAT, c_type=t.name, py_type="float", doc_type="float", doc=doc)
+            return b.Result(kind=b.ResultKind.FLOAT, c_type=t.name, py_type="float", doc_type="float", doc=doc)
         if t.kind == m.POINTER and t.pointee is not None:
             pointee = t.pointee
             if pointee.kind == m.INTEGER and pointee.name == "char":
-                kind = b.RESULT_CONST_STRING if pointee.is_const else b.RESULT_OWNED_STRING
+                kind = b.ResultKind.CONST_STRING if pointee.is_const else b.ResultKind.OWNED_STRING
                 c_type = "const char*" if pointee.is_const else "char*"
                 return b.Result(kind=kind, c_type=c_type, py_type="str", doc_type="str", doc=doc)
             handle_class = self._handle_of(t)
@@ -675,7 +686,7 @@ class _Classifier:
                         f"returns a {t.spelling} that has no Free function: its lifetime is unknown"
                     )
                 return b.Result(
-                    kind=b.RESULT_HANDLE, c_type=_pointer_spelling(t), py_type=handle_class,
+                    kind=b.ResultKind.HANDLE, c_type=_pointer_spelling(t), py_type=handle_class,
                     doc_type=handle_class, doc=doc, handle_class=handle_class,
                 )
             if pointee.kind == m.VOID:

@@ -110,6 +110,9 @@ def _environment() -> Any:
         keep_trailing_newline=True,
         autoescape=False,
     )
+    # The templates compare kinds with these, never with string literals: a
+    # renamed kind fails the rendering (StrictUndefined) instead of making wrong C++.
+    env.globals.update(ArgKind=b.ArgKind, ResultKind=b.ResultKind, OutputKind=b.OutputKind)
     env.filters.update(
         c_string=c_string,
         text_signature_doc=text_signature_doc,

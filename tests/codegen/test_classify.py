@@ -57,7 +57,7 @@ def test_mini_reasons(mini_plan):
         mini_plan, "OrthancPluginRegisterSomeCallback")[1]
     # An output parameter becomes the result.
     tag = _wrapper(mini_plan, "GetTag")
-    assert (tag.args, tag.result.kind, tag.result.py_type) == ([], b.RESULT_OUTPUTS, "int")
+    assert (tag.args, tag.result.kind, tag.result.py_type) == ([], b.ResultKind.OUTPUTS, "int")
     assert "array parameter `keys` (const char *const *)" in _status(mini_plan, "OrthancPluginSetHeaders")[1]
     assert "struct parameter `target` (OrthancPluginDictionaryEntry *)" in _status(
         mini_plan, "OrthancPluginLookupDictionary")[1]
@@ -69,14 +69,14 @@ def test_mini_reasons(mini_plan):
 
 def test_memory_buffer_target_and_scalar_arguments(mini_plan):
     w = _wrapper(mini_plan, "HttpGet")
-    assert w.result.kind == b.RESULT_MEMORY_BUFFER and w.result.py_type == "bytes"
+    assert w.result.kind == b.ResultKind.MEMORY_BUFFER and w.result.py_type == "bytes"
     assert w.call == ["context", "target", 0, 1, 2, 3, 4]
     assert [(a.name, a.kind, a.format, a.py_type) for a in w.args] == [
-        ("url", b.ARG_STRING, "s", "str"),
-        ("username", b.ARG_STRING, "z", "Optional[str]"),  # "can be NULL" in its doc
-        ("format", b.ARG_ENUM, "i", "int"),
-        ("timeout", b.ARG_NATIVE, "L", "int"),
-        ("ratio", b.ARG_NATIVE, "f", "float"),
+        ("url", b.ArgKind.STRING, "s", "str"),
+        ("username", b.ArgKind.STRING, "z", "Optional[str]"),  # "can be NULL" in its doc
+        ("format", b.ArgKind.ENUM, "i", "int"),
+        ("timeout", b.ArgKind.NATIVE, "L", "int"),
+        ("ratio", b.ArgKind.NATIVE, "f", "float"),
     ]
     assert w.args[2].doc_type == "PixelFormat"
     assert w.text_signature == "($module, url, username, format, timeout, ratio, /)"
@@ -84,13 +84,13 @@ def test_memory_buffer_target_and_scalar_arguments(mini_plan):
 
 def test_buffer_with_size_is_one_argument(mini_plan):
     md5 = _wrapper(mini_plan, "ComputeMd5")
-    assert [(a.name, a.kind, a.size_type) for a in md5.args] == [("buffer", b.ARG_BUFFER, "uint32_t")]
-    assert md5.result.kind == b.RESULT_OWNED_STRING
+    assert [(a.name, a.kind, a.size_type) for a in md5.args] == [("buffer", b.ArgKind.BUFFER, "uint32_t")]
+    assert md5.result.kind == b.ResultKind.OWNED_STRING
 
     answer = _wrapper(mini_plan, "RestOutput.AnswerBuffer")
     assert answer.self_handle is not None and answer.self_handle.c_type == "OrthancPluginRestOutput*"
     assert [(a.name, a.kind) for a in answer.args] == [
-        ("answer", b.ARG_BUFFER), ("mimeType", b.ARG_STRING), ("image", b.ARG_HANDLE), ("red", b.ARG_NATIVE),
+        ("answer", b.ArgKind.BUFFER), ("mimeType", b.ArgKind.STRING), ("image", b.ArgKind.HANDLE), ("red", b.ArgKind.NATIVE),
     ]
     image = answer.args[2]
     assert image.nullable and image.handle_class == "Image" and image.c_type == "const OrthancPluginImage*"
@@ -98,21 +98,21 @@ def test_buffer_with_size_is_one_argument(mini_plan):
 
     # const char* + <name>Size is a buffer too (SendHttpStatus's body).
     status = _wrapper(mini_plan, "RestOutput.SendHttpStatus")
-    assert [(a.name, a.kind, a.c_type) for a in status.args] == [("body", b.ARG_BUFFER, "const char*")]
+    assert [(a.name, a.kind, a.c_type) for a in status.args] == [("body", b.ArgKind.BUFFER, "const char*")]
 
 
 def test_results(mini_plan):
     create = _wrapper(mini_plan, "CreateImage")
-    assert create.result.kind == b.RESULT_HANDLE and create.result.handle_class == "Image"
+    assert create.result.kind == b.ResultKind.HANDLE and create.result.handle_class == "Image"
     assert [(a.kind, a.local_type) for a in create.args] == [
-        (b.ARG_ENUM, "int"), (b.ARG_UNSIGNED, "uint32_t"), (b.ARG_UNSIGNED, "uint16_t"),
+        (b.ArgKind.ENUM, "int"), (b.ArgKind.UNSIGNED, "uint32_t"), (b.ArgKind.UNSIGNED, "uint16_t"),
     ]
     width = _wrapper(mini_plan, "Image.GetImageWidth")
-    assert width.result.kind == b.RESULT_INTEGER and width.result.from_c == "PyLong_FromUnsignedLong"
+    assert width.result.kind == b.ResultKind.INTEGER and width.result.from_c == "PyLong_FromUnsignedLong"
     assert width.self_handle.c_type == "const OrthancPluginImage*"
-    assert _wrapper(mini_plan, "Image.GetImagePixelFormat").result.kind == b.RESULT_ENUM
-    assert _wrapper(mini_plan, "GetErrorDescription").result.kind == b.RESULT_CONST_STRING
-    assert _wrapper(mini_plan, "LogWarning").result.kind == b.RESULT_VOID
+    assert _wrapper(mini_plan, "Image.GetImagePixelFormat").result.kind == b.ResultKind.ENUM
+    assert _wrapper(mini_plan, "GetErrorDescription").result.kind == b.ResultKind.CONST_STRING
+    assert _wrapper(mini_plan, "LogWarning").result.kind == b.ResultKind.VOID
 
 
 def test_classes(mini_plan):
@@ -182,7 +182,7 @@ def test_real_functions_and_methods(real_plan):
     assert _wrapper(real_plan, "StorageArea.Read").deprecated_aliases == ["StorageAreaRead"]
     assert _wrapper(real_plan, "FindMatcher.IsMatch").deprecated_aliases == ["FindMatcherIsMatch"]
     assert _status(real_plan, "OrthancPluginCreateMemoryBuffer64")[0] == "orthanc.CreateMemoryBuffer64"
-    assert _wrapper(real_plan, "CreateMemoryBuffer64").result.kind == b.RESULT_MEMORY_BUFFER64
+    assert _wrapper(real_plan, "CreateMemoryBuffer64").result.kind == b.ResultKind.MEMORY_BUFFER64
 
 
 def test_real_destructors(real_plan):
@@ -238,7 +238,7 @@ def test_real_not_wrapped_reasons(bare_real_plan):
     assert "untyped `void *`" in _status(plan, "OrthancPluginCreateJob")[1]
     # Several output buffers and a status: a tuple (hand-written in src/ for upstream's shape).
     client = _wrapper(plan, "HttpClient")
-    assert [o.kind for o in client.result.outputs] == [b.OUT_BYTES, b.OUT_BYTES, b.OUT_INTEGER]
+    assert [o.kind for o in client.result.outputs] == [b.OutputKind.BYTES, b.OutputKind.BYTES, b.OutputKind.INTEGER]
     assert "raw `const void *`" in _status(plan, "OrthancPluginGetInstanceData")[1]
     assert _status(plan, "OrthancPluginFreeMemoryBuffer64")[0] == "not wrapped"
 
@@ -246,17 +246,17 @@ def test_real_not_wrapped_reasons(bare_real_plan):
 def test_string_maps_and_image_buffers(real_plan):
     get2 = _wrapper(real_plan, "RestApiGet2")
     assert [(a.name, a.kind, a.py_type) for a in get2.args] == [
-        ("uri", b.ARG_STRING, "str"), ("headers", b.ARG_STRING_MAP, "Mapping[str, str]"),
-        ("afterPlugins", b.ARG_NATIVE, "int"),
+        ("uri", b.ArgKind.STRING, "str"), ("headers", b.ArgKind.STRING_MAP, "Mapping[str, str]"),
+        ("afterPlugins", b.ArgKind.NATIVE, "int"),
     ]
     assert get2.call == ["context", "target", 0, 1, 2]
     item = _wrapper(real_plan, "RestOutput.SendMultipartItem2")
-    assert [a.kind for a in item.args] == [b.ARG_BUFFER, b.ARG_STRING_MAP]
+    assert [a.kind for a in item.args] == [b.ArgKind.BUFFER, b.ArgKind.STRING_MAP]
     for name in ("CompressPngImage", "CompressJpegImage", "RestOutput.CompressAndAnswerPngImage",
                  "RestOutput.CompressAndAnswerJpegImage"):
         w = _wrapper(real_plan, name)
         buffer = next(a for a in w.args if a.name == "buffer")
-        assert buffer.kind == b.ARG_IMAGE_BUFFER, name
+        assert buffer.kind == b.ArgKind.IMAGE_BUFFER, name
         assert buffer.image_locals == ["format", "width", "height", "pitch"]
 
 
@@ -272,9 +272,9 @@ def test_integer_arguments_are_range_checked(real_plan):
         ("fontIndex", "O&"), ("utf8Text", "s"), ("x", "i"), ("y", "i"), ("r", "b"), ("g", "b"), ("b", "b"),
     ]
     store = _wrapper(real_plan, "StorageArea.Create")
-    assert [(a.name, a.kind, a.size_type) for a in store.args][1] == ("content", b.ARG_BUFFER, "uint64_t")
+    assert [(a.name, a.kind, a.size_type) for a in store.args][1] == ("content", b.ArgKind.BUFFER, "uint64_t")
     status = _wrapper(real_plan, "RestOutput.SendHttpStatusCode")
-    assert (status.args[0].kind, status.args[0].local_type) == (b.ARG_UNSIGNED, "uint16_t")
+    assert (status.args[0].kind, status.args[0].local_type) == (b.ArgKind.UNSIGNED, "uint16_t")
 
 
 def test_docstrings(real_plan):
