@@ -130,8 +130,10 @@ class _Classifier:
         handwritten_functions: Iterable[hw.Handwritten],
         handwritten_methods: Dict[str, List[hw.Handwritten]],
         internal: Dict[str, str],
+        excluded: Optional[Dict[str, str]] = None,
     ) -> None:
         self.module = module
+        self.excluded = hw.NOT_WRAPPED if excluded is None else excluded
         self.handwritten_functions = list(handwritten_functions)
         self.handwritten_methods = handwritten_methods
         self.internal = internal
@@ -222,6 +224,8 @@ class _Classifier:
                 return "destructor of orthanc." + self.handle_classes[c_type], "", None
         if name in self.internal:
             return b.STATUS_INTERNAL, self.internal[name], None
+        if name in self.excluded:
+            return b.STATUS_NOT_WRAPPED, self.excluded[name], None
         if self._frees_result_memory(function):
             return (
                 b.STATUS_NOT_WRAPPED,
@@ -703,6 +707,7 @@ def classify(
     handwritten_functions: Optional[Iterable[hw.Handwritten]] = None,
     handwritten_methods: Optional[Dict[str, List[hw.Handwritten]]] = None,
     internal: Optional[Dict[str, str]] = None,
+    excluded: Optional[Dict[str, str]] = None,
 ) -> b.Plan:
     """The plan for `module`; the hand-written tables default to codegen/handwritten.py
     (pass empty ones to see what the generator alone does)."""
@@ -711,6 +716,7 @@ def classify(
         hw.FUNCTIONS if handwritten_functions is None else handwritten_functions,
         hw.METHODS if handwritten_methods is None else handwritten_methods,
         hw.INTERNAL if internal is None else internal,
+        excluded,
     ).run()
 
 
