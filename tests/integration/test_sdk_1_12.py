@@ -43,6 +43,7 @@ def _require(server: OrthancServer, release: str, function: str,
 
 # The scripts print "missing X" when the plugin does not have X (older SDK header).
 GUARD = """\
+import json
 import orthanc
 def Has(name):
     if hasattr(orthanc, name):
