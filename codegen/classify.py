@@ -41,14 +41,6 @@ MEMORY_BUFFER_TYPES = {
 DEFERRED_ANSWERS = {"OrthancPluginAnswerBuffer"}
 REST_OUTPUT_TYPE = "OrthancPluginRestOutput"
 
-# SDK functions that no Python script could use, with the reason.
-NOT_FOR_PYTHON: Dict[str, str] = {
-    "OrthancPluginRegisterDatabaseBackendV4": (
-        "registers a whole database back-end (protocol-buffer messages for every index operation, "
-        "called on Orthanc's critical path): written in C++ against Orthanc's database SDK, not in a script"
-    ),
-}
-
 # Where the upstream plugin returns the error code before the outputs, scripts
 # unpack that tuple: the same shape keeps them running.
 RESULT_CODE_FIRST = {"OrthancPluginSetStableStatus"}
@@ -144,8 +136,10 @@ class _Classifier:
         handwritten_functions: Iterable[hw.Handwritten],
         handwritten_methods: Dict[str, List[hw.Handwritten]],
         internal: Dict[str, str],
+        excluded: Optional[Dict[str, str]] = None,
     ) -> None:
         self.module = module
+        self.excluded = hw.NOT_WRAPPED if excluded is None else excluded
         self.handwritten_functions = list(handwritten_functions)
         self.handwritten_methods = handwritten_methods
         self.internal = internal
@@ -242,8 +236,8 @@ class _Classifier:
                 return entry(C.DESTRUCTOR, "orthanc." + self.handle_classes[c_type]), None
         if name in self.internal:
             return entry(C.INTERNAL, reason=self.internal[name]), None
-        if name in NOT_FOR_PYTHON:
-            return entry(C.NOT_WRAPPED, reason=NOT_FOR_PYTHON[name]), None
+        if name in self.excluded:
+            return entry(C.NOT_WRAPPED, reason=self.excluded[name]), None
         if self._frees_result_memory(function):
             return entry(C.NOT_WRAPPED, reason="frees a string or buffer returned by Orthanc: the generated "
                          "wrappers convert such results to str/bytes and free them themselves"), None
@@ -739,6 +733,7 @@ def classify(
     handwritten_functions: Optional[Iterable[hw.Handwritten]] = None,
     handwritten_methods: Optional[Dict[str, List[hw.Handwritten]]] = None,
     internal: Optional[Dict[str, str]] = None,
+    excluded: Optional[Dict[str, str]] = None,
 ) -> b.Plan:
     """The plan for `module`; the hand-written tables default to codegen/handwritten.py
     (pass empty ones to see what the generator alone does)."""
@@ -747,6 +742,7 @@ def classify(
         hw.FUNCTIONS if handwritten_functions is None else handwritten_functions,
         hw.METHODS if handwritten_methods is None else handwritten_methods,
         hw.INTERNAL if internal is None else internal,
+        excluded,
     ).run()
 
 

@@ -11,6 +11,7 @@
 #include "CallbackList.h"
 #include "OrthancGenerated.h"
 
+#include <cstring>
 #include <memory>
 #include <mutex>
 #include <string>
@@ -251,3 +252,102 @@ PyObject* RegisterJobsUnserializer(PyObject* /* module */, PyObject* args)
     return OrthancPluginErrorCode_Success;
   });
 }
+
+#if ORTHANC_PLUGINS_VERSION_IS_ABOVE(1, 11, 3)
+// orthanc.CreateJob2(): the same Python job, through the SDK's second version
+// of the content and serialization callbacks (Orthanc owns the buffers).
+namespace
+{
+bool CopyToBuffer(OrthancPluginMemoryBuffer* target, const std::string& text)
+{
+  if (OrthancPluginCreateMemoryBuffer(PluginContext(), target, static_cast<uint32_t>(text.size())) !=
+      OrthancPluginErrorCode_Success)
+  {
+    return false;
+  }
+  if (!text.empty())
+  {
+    memcpy(target->data, text.data(), text.size());
+  }
+  return true;
+}
+
+OrthancPluginErrorCode GetContent2(OrthancPluginMemoryBuffer* target, void* handle)
+{
+  PythonJob& job = JobOf(handle);
+  std::string content;
+  {
+    GilHold gil;
+    PyRef result = CallMethod(job, "GetContent", true);
+    if (!result || KeepJsonText(result.get(), content) == nullptr)
+    {
+      if (PyErr_Occurred() != nullptr)
+      {
+        ReportPythonError(Where(job, "GetContent").c_str());
+      }
+      content = "{}";
+    }
+  }
+  return CopyToBuffer(target, content) ? OrthancPluginErrorCode_Success : OrthancPluginErrorCode_NotEnoughMemory;
+}
+
+int32_t GetSerialized2(OrthancPluginMemoryBuffer* target, void* handle)
+{
+  PythonJob& job = JobOf(handle);
+  std::string serialized;
+  {
+    GilHold gil;
+    PyRef result = CallMethod(job, "GetSerialized", true);
+    if (!result || result.get() == Py_None)
+    {
+      if (PyErr_Occurred() != nullptr)
+      {
+        ReportPythonError(Where(job, "GetSerialized").c_str());
+        return -1;
+      }
+      return 0;  // the job cannot be serialized
+    }
+    if (KeepJsonText(result.get(), serialized) == nullptr)
+    {
+      ReportPythonError(Where(job, "GetSerialized").c_str());
+      return -1;
+    }
+  }
+  return CopyToBuffer(target, serialized) ? 1 : -1;
+}
+}  // namespace
+
+PyObject* CreateJob2(PyObject* /* module */, PyObject* args)
+{
+  PyObject* object = nullptr;
+  const char* type = nullptr;
+  if (!PyArg_ParseTuple(args, "Os:CreateJob2", &object, &type))
+  {
+    return nullptr;
+  }
+  for (const char* method : {"Step", "Stop", "Reset"})
+  {
+    if (!PyObject_HasAttrString(object, method))
+    {
+      return PyErr_Format(PyExc_TypeError, "CreateJob2: the job must have a %s() method", method);
+    }
+  }
+  auto job = std::make_unique<PythonJob>();
+  job->object = PyRef::Borrow(object);
+  job->type = type;
+
+  PythonJob* raw = job.get();
+  OrthancPluginJob* handle;
+  {
+    GilRelease nogil;
+    handle = OrthancPluginCreateJob2(PluginContext(), raw, Finalize, type, GetProgress, GetContent2, GetSerialized2,
+                                     Step, Stop, Reset);
+  }
+  if (handle == nullptr)
+  {
+    return RaiseOrthancError(OrthancPluginErrorCode_InternalError);  // `job` is still ours: freed here
+  }
+  job.release();  // Orthanc calls Finalize() when it frees the job
+  return generated::Wrap_Job(handle, true);
+}
+#endif  // ORTHANC_PLUGINS_VERSION_IS_ABOVE(1, 11, 3)

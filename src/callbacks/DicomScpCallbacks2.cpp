@@ -1,0 +1,309 @@
+// DICOM SCP callbacks that receive the DICOM connection (SDK 1.12.10+):
+//   orthanc.RegisterFindCallback2()                   C-FIND SCP
+//   orthanc.RegisterWorklistCallback2()               C-FIND SCP for modality worklists
+//   orthanc.RegisterMoveCallback3()                   C-MOVE SCP (C OrthancPluginRegisterMoveCallback2)
+//   orthanc.RegisterStorageCommitmentScpCallback2()   storage commitment SCP
+// The connection is an orthanc.DicomConnection valid during the call only.
+// Compiled only when the SDK header has these functions: the generated
+// OrthancGenerated.h declares them then only.
+#include "../Errors.h"
+#include "../Gil.h"
+#include "../HandleObject.h"
+#include "../Log.h"
+#include "../PluginContext.h"
+#include "CallbackList.h"
+#include "OrthancGenerated.h"
+
+#if ORTHANC_PLUGINS_VERSION_IS_ABOVE(1, 12, 10)
+
+#include <memory>
+#include <string>
+
+namespace
+{
+CallbackSlot find2_("C-FIND SCP callback");
+CallbackSlot worklist2_("worklist callback");
+CallbackSlot move3_("C-MOVE SCP callback");
+CallbackSlot getMoveSize3_("C-MOVE SCP callback");
+CallbackSlot applyMove3_("C-MOVE SCP callback");
+CallbackSlot freeMove3_("C-MOVE SCP callback");
+CallbackSlot commitmentFactory2_("storage commitment SCP callback");
+CallbackSlot commitmentLookup2_("storage commitment SCP callback");
+
+// A borrowed orthanc.DicomConnection, invalidated when this goes away.
+BorrowedHandle Connection(const OrthancPluginDicomConnection* connection)
+{
+  return BorrowedHandle(PyRef::Steal(generated::Wrap_DicomConnection(connection, false)));
+}
+
+template <typename Answers, typename Query, typename WrapAnswers, typename WrapQuery>
+OrthancPluginErrorCode CallQueryCallback(const CallbackSlot& slot, const char* where, Answers* answers,
+                                         const Query* query, const OrthancPluginDicomConnection* connection,
+                                         WrapAnswers wrapAnswers, WrapQuery wrapQuery)
+{
+  GilHold gil;
+  PyRef callback = slot.Get();
+  if (!callback)
+  {
+    return OrthancPluginErrorCode_Plugin;
+  }
+  BorrowedHandle answersObject(PyRef::Steal(wrapAnswers(answers, false)));
+  BorrowedHandle queryObject(PyRef::Steal(wrapQuery(query, false)));
+  BorrowedHandle connectionObject = Connection(connection);
+  if (answersObject.get() == nullptr || queryObject.get() == nullptr || connectionObject.get() == nullptr)
+  {
+    return ReportPythonError(where);
+  }
+  PyRef result = PyRef::Steal(PyObject_CallFunctionObjArgs(callback.get(), answersObject.get(), queryObject.get(),
+                                                           connectionObject.get(), nullptr));
+  return result ? OrthancPluginErrorCode_Success : ReportPythonError(where);
+}
+
+OrthancPluginErrorCode OnFind2(OrthancPluginFindAnswers* answers, const OrthancPluginFindQuery* query,
+                               const OrthancPluginDicomConnection* connection)
+{
+  return CallQueryCallback(find2_, "the C-FIND SCP callback", answers, query, connection, generated::Wrap_FindAnswers,
+                           generated::Wrap_FindQuery);
+}
+
+OrthancPluginErrorCode OnWorklist2(OrthancPluginWorklistAnswers* answers, const OrthancPluginWorklistQuery* query,
+                                   const OrthancPluginDicomConnection* connection)
+{
+  return CallQueryCallback(worklist2_, "the worklist callback", answers, query, connection,
+                           generated::Wrap_WorklistAnswers, generated::Wrap_WorklistQuery);
+}
+
+// --- C-MOVE -------------------------------------------------------------------
+
+struct MoveDriver
+{
+  PyRef driver;  // destroyed with the GIL held (FreeMove3)
+};
+
+const char* LevelName(OrthancPluginResourceType level)
+{
+  switch (level)
+  {
+    case OrthancPluginResourceType_Patient: return "PATIENT";
+    case OrthancPluginResourceType_Study: return "STUDY";
+    case OrthancPluginResourceType_Series: return "SERIES";
+    case OrthancPluginResourceType_Instance: return "INSTANCE";
+    default: return nullptr;
+  }
+}
+
+const char* Text(const char* value)
+{
+  return value != nullptr ? value : "";
+}
+
+void* CreateMove3(OrthancPluginResourceType level, const char* patientId, const char* accessionNumber,
+                  const char* studyInstanceUid, const char* seriesInstanceUid, const char* sopInstanceUid,
+                  const OrthancPluginDicomConnection* connection, const char* targetAet, uint16_t originatorId)
+{
+  const char* where = "the C-MOVE SCP callback (creation of the driver)";
+  GilHold gil;
+  PyRef factory = move3_.Get();
+  const char* levelName = LevelName(level);
+  if (levelName == nullptr)
+  {
+    LogError(std::string("Python plugin: ") + where + ": unknown C-MOVE level " +
+             std::to_string(static_cast<int>(level)));
+    return nullptr;
+  }
+  BorrowedHandle connectionObject = Connection(connection);
+  PyRef kwargs = connectionObject.get() != nullptr
+                     ? PyRef::Steal(Py_BuildValue(
+                           "{s:O,s:s,s:s,s:s,s:s,s:s,s:s,s:s,s:i}", "Connection", connectionObject.get(), "Level",
+                           levelName, "PatientID", Text(patientId), "AccessionNumber", Text(accessionNumber),
+                           "StudyInstanceUID", Text(studyInstanceUid), "SeriesInstanceUID", Text(seriesInstanceUid),
+                           "SOPInstanceUID", Text(sopInstanceUid), "TargetAET", Text(targetAet), "OriginatorID",
+                           static_cast<int>(originatorId)))
+                     : PyRef();
+  PyRef args = PyRef::Steal(PyTuple_New(0));
+  PyRef driver = (factory && kwargs && args) ? PyRef::Steal(PyObject_Call(factory.get(), args.get(), kwargs.get()))
+                                             : PyRef();
+  if (!driver)
+  {
+    ReportPythonError(where);
+    return nullptr;  // Orthanc answers the C-MOVE with a failure
+  }
+  return new MoveDriver{std::move(driver)};
+}
+
+uint32_t GetMoveSize3(void* driver)
+{
+  const char* where = "the C-MOVE SCP callback (getMoveSize)";
+  GilHold gil;
+  PyRef callback = getMoveSize3_.Get();
+  PyRef result = callback ? PyRef::Steal(PyObject_CallFunctionObjArgs(
+                                callback.get(), static_cast<MoveDriver*>(driver)->driver.get(), nullptr))
+                          : PyRef();
+  if (!result)
+  {
+    ReportPythonError(where);
+    return 0;
+  }
+  if (!PyLong_Check(result.get()) || PyBool_Check(result.get()))
+  {
+    LogError(std::string("Python plugin: ") + where + " must return a number of sub-operations (int)");
+    return 0;
+  }
+  const unsigned long size = PyLong_AsUnsignedLong(result.get());
+  if (PyErr_Occurred() != nullptr || size > UINT32_MAX)
+  {
+    PyErr_Clear();
+    LogError(std::string("Python plugin: ") + where + " must return a number of sub-operations (0 to 2^32 - 1)");
+    return 0;
+  }
+  return static_cast<uint32_t>(size);
+}
+
+OrthancPluginErrorCode ApplyMove3(void* driver)
+{
+  const char* where = "the C-MOVE SCP callback (applyMove)";
+  GilHold gil;
+  PyRef callback = applyMove3_.Get();
+  PyRef result = callback ? PyRef::Steal(PyObject_CallFunctionObjArgs(
+                                callback.get(), static_cast<MoveDriver*>(driver)->driver.get(), nullptr))
+                          : PyRef();
+  return result ? OrthancPluginErrorCode_Success : ReportPythonError(where);
+}
+
+void FreeMove3(void* driver)
+{
+  GilHold gil;
+  std::unique_ptr<MoveDriver> owned(static_cast<MoveDriver*>(driver));
+  PyRef callback = freeMove3_.Get();
+  PyRef result = callback ? PyRef::Steal(PyObject_CallFunctionObjArgs(callback.get(), owned->driver.get(), nullptr))
+                          : PyRef();
+  if (callback && !result)
+  {
+    ReportPythonError("the C-MOVE SCP callback (freeMove)");
+  }
+}  // `owned` (and the Python driver) go away here, with the GIL held
+
+// --- storage commitment -----------------------------------------------------------
+
+struct CommitmentHandler
+{
+  PyRef driver;  // destroyed with the GIL held (CommitmentDestructor2)
+};
+
+OrthancPluginErrorCode CommitmentFactory2(void** handler, const char* jobId, const char* transactionUid,
+                                          const char* const* sopClassUids, const char* const* sopInstanceUids,
+                                          uint32_t countInstances, const OrthancPluginDicomConnection* connection)
+{
+  const char* where = "the storage commitment SCP callback";
+  *handler = nullptr;
+  GilHold gil;
+  PyRef callback = commitmentFactory2_.Get();
+  PyRef classes = ListOfStrings(sopClassUids, countInstances);
+  PyRef instances = ListOfStrings(sopInstanceUids, countInstances);
+  BorrowedHandle connectionObject = Connection(connection);
+  PyRef driver = (callback && classes && instances && connectionObject.get() != nullptr)
+                     ? PyRef::Steal(PyObject_CallFunction(callback.get(), "ssOOO", Text(jobId), Text(transactionUid),
+                                                          classes.get(), instances.get(), connectionObject.get()))
+                     : PyRef();
+  if (!driver)
+  {
+    return ReportPythonError(where);
+  }
+  // None: this plugin does not handle the request (Orthanc then does).
+  *handler = (driver.get() == Py_None) ? nullptr : new CommitmentHandler{std::move(driver)};
+  return OrthancPluginErrorCode_Success;
+}
+
+void CommitmentDestructor2(void* handler)
+{
+  GilHold gil;
+  delete static_cast<CommitmentHandler*>(handler);
+}
+
+OrthancPluginErrorCode CommitmentLookup2(OrthancPluginStorageCommitmentFailureReason* target, void* handler,
+                                         const char* sopClassUid, const char* sopInstanceUid)
+{
+  const char* where = "the storage commitment SCP lookup";
+  GilHold gil;
+  PyRef callback = commitmentLookup2_.Get();
+  PyRef result = callback ? PyRef::Steal(PyObject_CallFunction(callback.get(), "ssO", sopClassUid, sopInstanceUid,
+                                                               static_cast<CommitmentHandler*>(handler)->driver.get()))
+                          : PyRef();
+  if (!result)
+  {
+    return ReportPythonError(where);
+  }
+  if (!PyLong_Check(result.get()) || PyBool_Check(result.get()))
+  {
+    LogError(std::string("Python plugin: ") + where + " must return an orthanc.StorageCommitmentFailureReason");
+    return OrthancPluginErrorCode_Plugin;
+  }
+  const long reason = PyLong_AsLong(result.get());
+  if (reason == -1 && PyErr_Occurred() != nullptr)
+  {
+    return ReportPythonError(where);
+  }
+  *target = static_cast<OrthancPluginStorageCommitmentFailureReason>(reason);
+  return OrthancPluginErrorCode_Success;
+}
+}  // namespace
+
+PyObject* RegisterFindCallback2(PyObject* /* module */, PyObject* args)
+{
+  return RegisterSlotCallback(args, find2_, "RegisterFindCallback2", [] {
+    return OrthancPluginRegisterFindCallback2(PluginContext(), OnFind2);
+  });
+}
+
+PyObject* RegisterWorklistCallback2(PyObject* /* module */, PyObject* args)
+{
+  return RegisterSlotCallback(args, worklist2_, "RegisterWorklistCallback2", [] {
+    return OrthancPluginRegisterWorklistCallback2(PluginContext(), OnWorklist2);
+  });
+}
+
+PyObject* RegisterMoveCallback3(PyObject* /* module */, PyObject* args)
+{
+  PyObject* factory = nullptr;
+  PyObject* getMoveSize = nullptr;
+  PyObject* applyMove = nullptr;
+  PyObject* freeMove = nullptr;
+  const char* function = "RegisterMoveCallback3";
+  if (!PyArg_ParseTuple(args, "OOOO:RegisterMoveCallback3", &factory, &getMoveSize, &applyMove, &freeMove) ||
+      !CheckCallable(factory, function) || !CheckCallable(getMoveSize, function) ||
+      !CheckCallable(applyMove, function) || !CheckCallable(freeMove, function) || !move3_.Set(factory, function))
+  {
+    return nullptr;
+  }
+  getMoveSize3_.Set(getMoveSize, function);
+  applyMove3_.Set(applyMove, function);
+  freeMove3_.Set(freeMove, function);
+  OrthancPluginErrorCode code;
+  {
+    GilRelease nogil;
+    code = OrthancPluginRegisterMoveCallback2(PluginContext(), CreateMove3, GetMoveSize3, ApplyMove3, FreeMove3);
+  }
+  return ResultFromErrorCode(code);
+}
+
+PyObject* RegisterStorageCommitmentScpCallback2(PyObject* /* module */, PyObject* args)
+{
+  PyObject* factory = nullptr;
+  PyObject* lookup = nullptr;
+  const char* function = "RegisterStorageCommitmentScpCallback2";
+  if (!PyArg_ParseTuple(args, "OO:RegisterStorageCommitmentScpCallback2", &factory, &lookup) ||
+      !CheckCallable(factory, function) || !CheckCallable(lookup, function) ||
+      !commitmentFactory2_.Set(factory, function) || !commitmentLookup2_.Set(lookup, function))
+  {
+    return nullptr;
+  }
+  OrthancPluginErrorCode code;
+  {
+    GilRelease nogil;
+    code = OrthancPluginRegisterStorageCommitmentScpCallback2(PluginContext(), CommitmentFactory2,
+                                                              CommitmentDestructor2, CommitmentLookup2);
+  }
+  return ResultFromErrorCode(code);
+}
+
+#endif  // ORTHANC_PLUGINS_VERSION_IS_ABOVE(1, 12, 10)
