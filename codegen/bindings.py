@@ -130,6 +130,9 @@ class Wrapper:
     defers_answer: bool = False
     # Another call on the REST output: sends a deferred answer first, to keep the order of the calls.
     flushes_deferred_answer: bool = False
+    # A call on the REST output that answers the request (not a header, a cookie or error details):
+    # a REST callback that makes none gets a 500 (src/DeferredAnswer.h).
+    answers_request: bool = False
     # The Orthanc release that brought the SDK function, as [major, minor, revision], when it is
     # newer than the oldest Orthanc the plugin runs in: the wrapper checks the running Orthanc first.
     since: List[int] = field(default_factory=list)

@@ -40,6 +40,8 @@ MEMORY_BUFFER_TYPES = {
 # output sends a deferred answer first.
 DEFERRED_ANSWERS = {"OrthancPluginAnswerBuffer"}
 REST_OUTPUT_TYPE = "OrthancPluginRestOutput"
+# The calls on a REST output that prepare an answer without giving one.
+NOT_AN_ANSWER = {"OrthancPluginSetCookie", "OrthancPluginSetHttpHeader", "OrthancPluginSetHttpErrorDetails"}
 
 # Where the upstream plugin returns the error code before the outputs, scripts
 # unpack that tuple: the same shape keeps them running.
@@ -381,6 +383,7 @@ class _Classifier:
         if result is None:
             result = self._map_result(function)
 
+        on_rest_output = self_handle is not None and REST_OUTPUT_TYPE in self_handle.c_type
         py_name, old_name = python_method_name(function.name, class_name)
         symbol = "{}_{}".format(class_name or "Function", py_name)
         arg_names = ", ".join(["$self" if class_name else "$module"] + [a.name for a in args] + ["/"])
@@ -398,10 +401,8 @@ class _Classifier:
             since=self._since([function.name]),
             deprecated_aliases=[old_name] if old_name else [],
             defers_answer=function.name in DEFERRED_ANSWERS,
-            flushes_deferred_answer=(
-                self_handle is not None and REST_OUTPUT_TYPE in self_handle.c_type
-                and function.name not in DEFERRED_ANSWERS
-            ),
+            flushes_deferred_answer=on_rest_output and function.name not in DEFERRED_ANSWERS,
+            answers_request=on_rest_output and function.name not in NOT_AN_ANSWER,
         )
 
     # --- output parameters ----------------------------------------------------

@@ -4,9 +4,14 @@
 // hand-off more per request, the costliest step under concurrent requests.
 // Only small answers (<= 64 KiB: one copy) to the running callback's own
 // output are deferred; any other use of the output sends them first.
+//
+// It also notes whether the callback answered at all: Orthanc sends nothing
+// for a callback that returns without answering (the client sees the
+// connection closed), so the plugin answers 500 then.
 #pragma once
 
 #include "Gil.h"
+#include "Log.h"
 #include "PluginContext.h"
 
 #include <orthanc/OrthancCPlugin.h>
@@ -18,6 +23,7 @@ struct DeferredAnswer
 {
   OrthancPluginRestOutput* output = nullptr;
   bool pending = false;
+  bool answered = false;  // an answering RestOutput method was called
   std::string body;
   std::string mimeType;
 
@@ -34,8 +40,9 @@ struct DeferredAnswer
 // save and restore it), or nullptr.
 inline thread_local DeferredAnswer* currentDeferredAnswer = nullptr;
 
-// Sends a deferred answer now (before another call on the same output).
-inline void FlushDeferredAnswer(OrthancPluginRestOutput* output);
+// Sends a deferred answer now (before another call on the same output);
+// `answers`: that call answers (not SetHttpHeader, SetCookie...).
+inline void FlushDeferredAnswer(OrthancPluginRestOutput* output, bool answers);
 
 inline bool DeferAnswer(OrthancPluginRestOutput* output, const void* data, uint32_t size,
                         const char* mimeType)
@@ -47,21 +54,54 @@ inline bool DeferAnswer(OrthancPluginRestOutput* output, const void* data, uint3
   }
   if (deferred->pending || size > 65536)
   {
-    FlushDeferredAnswer(output);  // a second answer: keep the order of the calls
+    FlushDeferredAnswer(output, true);  // a second answer: keep the order of the calls
     return false;
   }
+  deferred->answered = true;
   deferred->pending = true;
   deferred->body.assign(static_cast<const char*>(data), size);
   deferred->mimeType = mimeType;
   return true;
 }
 
-inline void FlushDeferredAnswer(OrthancPluginRestOutput* output)
+inline void FlushDeferredAnswer(OrthancPluginRestOutput* output, bool answers)
 {
   DeferredAnswer* deferred = currentDeferredAnswer;
-  if (deferred != nullptr && deferred->output == output && deferred->pending)
+  if (deferred == nullptr || deferred->output != output)
+  {
+    return;
+  }
+  deferred->answered = deferred->answered || answers;
+  if (deferred->pending)
   {
     GilRelease nogil;
     deferred->Send();
   }
+}
+
+// Runs `call()` (the REST callback, which takes the GIL itself) with the
+// deferral of `output` in place, then, without the GIL, sends the pending
+// answer, or answers 500 if the callback succeeded without answering.
+// `what` and `uri` name the callback in the log.
+template <typename Call>
+OrthancPluginErrorCode AnswerOnce(OrthancPluginRestOutput* output, const char* what, const char* uri, Call call)
+{
+  DeferredAnswer deferred;
+  deferred.output = output;
+  DeferredAnswer* previous = currentDeferredAnswer;
+  currentDeferredAnswer = &deferred;
+  const OrthancPluginErrorCode code = call();
+  currentDeferredAnswer = previous;
+  if (deferred.pending)
+  {
+    deferred.Send();
+  }
+  else if (code == OrthancPluginErrorCode_Success && !deferred.answered)
+  {
+    const std::string message = std::string(what) + " for " + uri + " returned without answering";
+    LogError("Python plugin: " + message + "; HTTP 500 sent");
+    const std::string body = "Python plugin: " + message + "\n";
+    OrthancPluginSendHttpStatus(PluginContext(), output, 500, body.data(), static_cast<uint32_t>(body.size()));
+  }
+  return code;
 }

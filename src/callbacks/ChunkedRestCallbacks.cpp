@@ -2,6 +2,7 @@
 // bodies reach Python chunk by chunk.  As for RegisterRestCallback, Orthanc
 // gives the C callbacks no user data, so each route gets its own entry
 // points ("slots").  The reader made for one request carries its Python object.
+#include "../DeferredAnswer.h"
 #include "../Errors.h"
 #include "../Gil.h"
 #include "../HandleObject.h"
@@ -108,9 +109,8 @@ OrthancPluginErrorCode AddChunk(OrthancPluginServerChunkedRequestReader* handle,
                 : ReportPythonError(("the chunked REST reader (AddChunk) for " + reader.uri).c_str());
 }
 
-OrthancPluginErrorCode Execute(OrthancPluginServerChunkedRequestReader* handle, OrthancPluginRestOutput* output)
+OrthancPluginErrorCode ExecutePython(Reader& reader, OrthancPluginRestOutput* output)
 {
-  Reader& reader = ReaderOf(handle);
   GilHold gil;
   BorrowedHandle outputObject(PyRef::Steal(generated::Wrap_RestOutput(output, false)));
   PyRef result = outputObject.get() != nullptr
@@ -118,6 +118,13 @@ OrthancPluginErrorCode Execute(OrthancPluginServerChunkedRequestReader* handle, 
                      : PyRef();
   return result ? OrthancPluginErrorCode_Success
                 : ReportPythonError(("the chunked REST reader (Execute) for " + reader.uri).c_str());
+}
+
+OrthancPluginErrorCode Execute(OrthancPluginServerChunkedRequestReader* handle, OrthancPluginRestOutput* output)
+{
+  Reader& reader = ReaderOf(handle);
+  return AnswerOnce(output, "the chunked REST reader (Execute)", reader.uri.c_str(),
+                    [&] { return ExecutePython(reader, output); });
 }
 
 void Finalize(OrthancPluginServerChunkedRequestReader* handle)
@@ -130,7 +137,8 @@ template <size_t Slot>
 OrthancPluginErrorCode GetOrDeleteSlot(OrthancPluginRestOutput* output, const char* url,
                                        const OrthancPluginHttpRequest* request)
 {
-  return HandleGetOrDelete(Slot, output, url, request);
+  return AnswerOnce(output, "the chunked REST callback", url,
+                    [&] { return HandleGetOrDelete(Slot, output, url, request); });
 }
 
 template <size_t Slot>

@@ -10,8 +10,12 @@
 #include "../Log.h"
 #include "../PluginContext.h"
 #include "CallbackList.h"
+#include "CallbackResult.h"
 #include "OrthancGenerated.h"
 
+#include <algorithm>
+#include <climits>
+#include <cstdint>
 #include <memory>
 #include <string>
 
@@ -26,6 +30,23 @@ CallbackSlot moveDriverFactory_("C-MOVE SCP callback");
 CallbackSlot getMoveSize_("C-MOVE SCP callback");
 CallbackSlot applyMove_("C-MOVE SCP callback");
 CallbackSlot freeMove_("C-MOVE SCP callback");
+
+// The C-FIND handlers answer through `answers`; a value they return would
+// be matches that never reach the peer, which would see "no match" as a
+// success: it fails the C-FIND instead.
+OrthancPluginErrorCode CheckAnsweredThroughObject(const PyRef& result, const char* where)
+{
+  if (!result)
+  {
+    return ReportPythonError(where);
+  }
+  if (!callback_result::StrictNone(result.get(), where, "None: the answers are added with answers.*AddAnswer()",
+                                   "the C-FIND fails"))
+  {
+    return OrthancPluginErrorCode_Plugin;
+  }
+  return OrthancPluginErrorCode_Success;
+}
 
 OrthancPluginErrorCode OnFind(OrthancPluginFindAnswers* answers, const OrthancPluginFindQuery* query,
                               const char* issuerAet, const char* calledAet)
@@ -45,7 +66,7 @@ OrthancPluginErrorCode OnFind(OrthancPluginFindAnswers* answers, const OrthancPl
   }
   PyRef result = PyRef::Steal(PyObject_CallFunction(callback.get(), "OOss", answersObject.get(), queryObject.get(),
                                                     issuerAet, calledAet));
-  return result ? OrthancPluginErrorCode_Success : ReportPythonError(where);
+  return CheckAnsweredThroughObject(result, where);
 }
 
 OrthancPluginErrorCode OnWorklist(OrthancPluginWorklistAnswers* answers, const OrthancPluginWorklistQuery* query,
@@ -66,7 +87,7 @@ OrthancPluginErrorCode OnWorklist(OrthancPluginWorklistAnswers* answers, const O
   }
   PyRef result = PyRef::Steal(PyObject_CallFunction(callback.get(), "OOss", answersObject.get(), queryObject.get(),
                                                     issuerAet, calledAet));
-  return result ? OrthancPluginErrorCode_Success : ReportPythonError(where);
+  return CheckAnsweredThroughObject(result, where);
 }
 
 // --- C-MOVE -------------------------------------------------------------------
@@ -164,7 +185,8 @@ void FreeMove(void* driver)
 // Version 2: the driver is a Python object made by the Python factory.
 struct PythonMoveDriver
 {
-  PyRef driver;  // destroyed with the GIL held (FreeMove2)
+  PyRef driver;         // destroyed with the GIL held (FreeMove2)
+  bool failed = false;  // getMoveSize returned no count: its one sub-operation fails
 };
 
 void* CreateMove2(OrthancPluginResourceType level, const char* patientId, const char* accessionNumber,
@@ -185,7 +207,7 @@ void* CreateMove2(OrthancPluginResourceType level, const char* patientId, const 
     ReportPythonError("the C-MOVE SCP callback (creation of the driver)");
     return nullptr;  // Orthanc answers the C-MOVE with a failure
   }
-  return new PythonMoveDriver{std::move(driver)};
+  return new PythonMoveDriver{std::move(driver), false};
 }
 
 uint32_t GetMoveSize2(void* driver)
@@ -196,17 +218,20 @@ uint32_t GetMoveSize2(void* driver)
   PyRef result = callback ? PyRef::Steal(PyObject_CallFunctionObjArgs(
                                 callback.get(), static_cast<PythonMoveDriver*>(driver)->driver.get(), nullptr))
                           : PyRef();
+  // Without a count, 0 would report the C-MOVE as done: instead one
+  // sub-operation runs, and fails (ApplyMove2), so that the peer sees a failure.
   if (!result)
   {
     ReportPythonError(where);
-    return 0;
+    static_cast<PythonMoveDriver*>(driver)->failed = true;
+    return 1;
   }
-  const unsigned long size = PyLong_Check(result.get()) ? PyLong_AsUnsignedLong(result.get()) : 0;
-  if (PyErr_Occurred() != nullptr || size > UINT32_MAX || !PyLong_Check(result.get()))
+  long size = 0;
+  if (!callback_result::StrictInt(result.get(), where, 0, static_cast<long>(std::min<uint64_t>(UINT32_MAX, LONG_MAX)),
+                                  "int: the number of sub-operations", "the C-MOVE fails", size))
   {
-    PyErr_Clear();
-    LogError(std::string("Python plugin: ") + where + " must return a number of sub-operations (int)");
-    return 0;
+    static_cast<PythonMoveDriver*>(driver)->failed = true;
+    return 1;
   }
   return static_cast<uint32_t>(size);
 }
@@ -214,6 +239,10 @@ uint32_t GetMoveSize2(void* driver)
 OrthancPluginErrorCode ApplyMove2(void* driver)
 {
   const char* where = "the C-MOVE SCP callback (applyMove)";
+  if (static_cast<PythonMoveDriver*>(driver)->failed)
+  {
+    return OrthancPluginErrorCode_Plugin;
+  }
   GilHold gil;
   PyRef callback = applyMove_.Get();
   PyRef result = callback ? PyRef::Steal(PyObject_CallFunctionObjArgs(

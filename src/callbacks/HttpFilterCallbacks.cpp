@@ -1,5 +1,6 @@
 // orthanc.RegisterIncomingHttpRequestFilter(): the Python filter returns
-// True to let a request through, False to answer 403 Forbidden.
+// True to let a request through, False to answer 403 Forbidden.  Any other
+// result (even a truthy one) refuses the request, as an exception does.
 #include "Callbacks.h"
 
 #include "../Errors.h"
@@ -7,6 +8,7 @@
 #include "../PluginContext.h"
 #include "../PythonStack.h"
 #include "CallbackList.h"
+#include "CallbackResult.h"
 #include "HttpRequest.h"
 #include "OrthancGenerated.h"
 
@@ -41,13 +43,17 @@ int32_t CallPython(OrthancPluginHttpMethod method, const char* uri, const char* 
   for (const PyRef& filter : filters_.Snapshot())
   {
     PyRef result = PyRef::Steal(PyObject_Call(filter.get(), args.get(), kwargs.get()));
-    const int allowed = result ? PyObject_IsTrue(result.get()) : -1;
-    if (allowed < 0)
+    if (!result)
     {
       ReportPythonError(where.c_str());
       return -1;
     }
-    if (allowed == 0)
+    bool allowed = false;
+    if (!callback_result::StrictBool(result.get(), where, "the request is refused", allowed))
+    {
+      return -1;
+    }
+    if (!allowed)
     {
       return 0;
     }

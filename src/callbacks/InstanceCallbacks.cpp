@@ -9,6 +9,7 @@
 #include "../Log.h"
 #include "../PluginContext.h"
 #include "CallbackList.h"
+#include "CallbackResult.h"
 #include "OrthancGenerated.h"
 
 #include <cstring>
@@ -20,14 +21,9 @@ CallbackSlot receivedInstance_("received instance callback");
 CallbackSlot cstoreFilter_("incoming C-STORE instance filter");
 CallbackSlot dicomFilter_("incoming DICOM instance filter");
 
-// Copies `data` (bytes-like) into a buffer that Orthanc allocates and later frees.
-bool CopyToOrthancBuffer(PyObject* data, OrthancPluginMemoryBuffer64* target)
+// Copies `view` into a buffer that Orthanc allocates and later frees.
+bool CopyToOrthancBuffer(const Py_buffer& view, OrthancPluginMemoryBuffer64* target)
 {
-  Py_buffer view;
-  if (PyObject_GetBuffer(data, &view, PyBUF_SIMPLE) < 0)
-  {
-    return false;
-  }
   OrthancPluginErrorCode code;
   {
     GilRelease nogil;
@@ -37,7 +33,6 @@ bool CopyToOrthancBuffer(PyObject* data, OrthancPluginMemoryBuffer64* target)
       memcpy(target->data, view.buf, static_cast<size_t>(view.len));
     }
   }
-  PyBuffer_Release(&view);
   if (code != OrthancPluginErrorCode_Success)
   {
     RaiseOrthancError(code);
@@ -66,43 +61,48 @@ OrthancPluginReceivedInstanceAction OnReceivedInstance(OrthancPluginMemoryBuffer
     return OrthancPluginReceivedInstanceAction_KeepAsIs;
   }
 
-  // (action, modified DICOM or None); a bare action is accepted too.
+  // (action, modified DICOM or None); a bare action is accepted too.  A
+  // result that cannot be read discards the instance: the callback may be
+  // there to anonymize or fix it, so keeping it unchanged is not safe.
+  const char* expected = "a pair (orthanc.ReceivedInstanceAction, bytes or None)";
+  const char* discarded = "the instance is discarded";
   PyObject* action = result.get();
   PyObject* modifiedDicom = Py_None;
   if (PyTuple_Check(result.get()))
   {
     if (PyTuple_GET_SIZE(result.get()) != 2)
     {
-      LogError("Python plugin: the received instance callback must return (orthanc.ReceivedInstanceAction, "
-               "bytes or None); the instance is kept as it is");
-      return OrthancPluginReceivedInstanceAction_KeepAsIs;
+      callback_result::LogUnexpected(where, result.get(), expected, discarded);
+      return OrthancPluginReceivedInstanceAction_Discard;
     }
     action = PyTuple_GET_ITEM(result.get(), 0);
     modifiedDicom = PyTuple_GET_ITEM(result.get(), 1);
   }
-  const long value = PyLong_Check(action) ? PyLong_AsLong(action) : -1;
-  switch (value)
+  long value = 0;
+  if (!callback_result::StrictInt(action, std::string(where) + " (action)", OrthancPluginReceivedInstanceAction_KeepAsIs,
+                                  OrthancPluginReceivedInstanceAction_Discard, "an orthanc.ReceivedInstanceAction",
+                                  discarded, value))
   {
-    case OrthancPluginReceivedInstanceAction_KeepAsIs:
-    case OrthancPluginReceivedInstanceAction_Discard:
-      return static_cast<OrthancPluginReceivedInstanceAction>(value);
-    case OrthancPluginReceivedInstanceAction_Modify:
-      if (modifiedDicom == Py_None || !CopyToOrthancBuffer(modifiedDicom, modified))
-      {
-        if (!PyErr_Occurred())
-        {
-          PyErr_SetString(PyExc_TypeError, "ReceivedInstanceAction.MODIFY needs the modified DICOM file (bytes)");
-        }
-        ReportPythonError(where);
-        return OrthancPluginReceivedInstanceAction_KeepAsIs;
-      }
-      return OrthancPluginReceivedInstanceAction_Modify;
-    default:
-      PyErr_Clear();
-      LogError("Python plugin: the received instance callback returned an unknown action (expected an "
-               "orthanc.ReceivedInstanceAction); the instance is kept as it is");
-      return OrthancPluginReceivedInstanceAction_KeepAsIs;
+    return OrthancPluginReceivedInstanceAction_Discard;
   }
+  if (value != OrthancPluginReceivedInstanceAction_Modify)
+  {
+    return static_cast<OrthancPluginReceivedInstanceAction>(value);
+  }
+  Py_buffer view;
+  if (!callback_result::StrictBuffer(modifiedDicom, std::string(where) + " (modified DICOM of MODIFY)",
+                                     "bytes", discarded, view))
+  {
+    return OrthancPluginReceivedInstanceAction_Discard;
+  }
+  const bool copied = CopyToOrthancBuffer(view, modified);
+  PyBuffer_Release(&view);
+  if (!copied)
+  {
+    ReportPythonError(where);
+    return OrthancPluginReceivedInstanceAction_Discard;
+  }
+  return OrthancPluginReceivedInstanceAction_Modify;
 }
 
 // 1: store the instance, 0: discard it (with *dimseStatus), -1: error.
@@ -123,25 +123,25 @@ int32_t OnIncomingCStore(uint16_t* dimseStatus, const OrthancPluginDicomInstance
     ReportPythonError(where);
     return -1;
   }
-  const long status = PyLong_Check(result.get()) ? PyLong_AsLong(result.get()) : -1;
+  long status = 0;
+  if (!callback_result::StrictInt(result.get(), where, 0, 0xffff,
+                                  "int: 0 to store the instance, or a DIMSE status from 1 to 0xffff to refuse it",
+                                  "the instance is refused", status))
+  {
+    return -1;
+  }
   if (status == 0)
   {
     return 1;
   }
-  if (status > 0 && status <= 0xffff)
-  {
-    *dimseStatus = static_cast<uint16_t>(status);
-    return 0;
-  }
-  PyErr_Clear();
-  LogError("Python plugin: the incoming C-STORE instance filter must return 0 (store the instance) or a DIMSE "
-           "status between 1 and 0xffff (refuse it)");
-  return -1;
+  *dimseStatus = static_cast<uint16_t>(status);
+  return 0;
 }
 
 // 1: store the instance, 0: discard it, -1: error.
 int32_t OnIncomingDicomInstance(const OrthancPluginDicomInstance* instance)
 {
+  const char* where = "the incoming DICOM instance filter";
   GilHold gil;
   PyRef callback = dicomFilter_.Get();
   if (!callback)
@@ -151,13 +151,17 @@ int32_t OnIncomingDicomInstance(const OrthancPluginDicomInstance* instance)
   BorrowedHandle dicom(PyRef::Steal(generated::Wrap_DicomInstance(instance, false)));
   PyRef result = dicom.get() != nullptr ? PyRef::Steal(PyObject_CallFunctionObjArgs(callback.get(), dicom.get(), nullptr))
                                         : PyRef();
-  const int accepted = result ? PyObject_IsTrue(result.get()) : -1;
-  if (accepted < 0)
+  if (!result)
   {
-    ReportPythonError("the incoming DICOM instance filter");
+    ReportPythonError(where);
     return -1;
   }
-  return accepted;
+  bool accepted = false;
+  if (!callback_result::StrictBool(result.get(), where, "the instance is refused", accepted))
+  {
+    return -1;
+  }
+  return accepted ? 1 : 0;
 }
 
 }  // namespace

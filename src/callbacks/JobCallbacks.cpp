@@ -9,6 +9,7 @@
 #include "../Log.h"
 #include "../PluginContext.h"
 #include "CallbackList.h"
+#include "CallbackResult.h"
 #include "OrthancGenerated.h"
 
 #include <cstring>
@@ -97,6 +98,12 @@ float GetProgress(void* handle)
     }
     return 0;
   }
+  if (PyBool_Check(result.get()) || !(PyFloat_Check(result.get()) || PyLong_Check(result.get())))
+  {
+    callback_result::LogUnexpected(Where(job, "GetProgress"), result.get(), "float from 0 to 1",
+                                   "the progress is shown as 0");
+    return 0;
+  }
   const double progress = PyFloat_AsDouble(result.get());
   if (progress == -1.0 && PyErr_Occurred() != nullptr)
   {
@@ -152,22 +159,19 @@ OrthancPluginJobStepStatus Step(void* handle)
   PythonJob& job = JobOf(handle);
   GilHold gil;
   PyRef result = CallMethod(job, "Step", false);
-  const long status = result ? PyLong_AsLong(result.get()) : -1;
-  if (status == -1 && PyErr_Occurred() != nullptr)
+  if (!result)
   {
     ReportPythonError(Where(job, "Step").c_str());
     return OrthancPluginJobStepStatus_Failure;
   }
-  switch (status)
+  long status = 0;
+  if (!callback_result::StrictInt(result.get(), Where(job, "Step"), OrthancPluginJobStepStatus_Success,
+                                  OrthancPluginJobStepStatus_Continue, "an orthanc.JobStepStatus",
+                                  "the job fails", status))
   {
-    case OrthancPluginJobStepStatus_Success:
-    case OrthancPluginJobStepStatus_Failure:
-    case OrthancPluginJobStepStatus_Continue:
-      return static_cast<OrthancPluginJobStepStatus>(status);
-    default:
-      LogError("Python plugin: " + Where(job, "Step") + " must return an orthanc.JobStepStatus");
-      return OrthancPluginJobStepStatus_Failure;
+    return OrthancPluginJobStepStatus_Failure;
   }
+  return static_cast<OrthancPluginJobStepStatus>(status);
 }
 
 OrthancPluginErrorCode Stop(void* handle, OrthancPluginJobStopReason reason)
@@ -200,6 +204,11 @@ OrthancPluginJob* Unserialize(const char* jobType, const char* serialized)
   if (result.get() == Py_None)
   {
     return nullptr;  // not a job of this plugin
+  }
+  if (!callback_result::StrictInstance(result.get(), generated::Job_Type(), "the jobs unserializer",
+                                       "an orthanc.Job or None", "the job is not restored"))
+  {
+    return nullptr;
   }
   void* job = TakeOwnedHandle(result.get(), generated::Job_Type());
   if (job == nullptr)

@@ -8,6 +8,7 @@
 #include "../Log.h"
 #include "../PluginContext.h"
 #include "CallbackList.h"
+#include "CallbackResult.h"
 #include "OrthancGenerated.h"
 
 #include <cstdint>
@@ -51,6 +52,11 @@ OrthancPluginErrorCode OnDecodeImage(OrthancPluginImage** target, const void* di
     *target = nullptr;  // not decoded here: Orthanc tries its other decoders
     return OrthancPluginErrorCode_Success;
   }
+  if (!callback_result::StrictInstance(result.get(), generated::Image_Type(), where, "an orthanc.Image or None",
+                                       "the frame is not decoded"))
+  {
+    return OrthancPluginErrorCode_Plugin;
+  }
   // The image becomes Orthanc's: the Python object is invalidated.
   void* image = TakeOwnedHandle(result.get(), generated::Image_Type());
   if (image == nullptr)
@@ -84,11 +90,9 @@ OrthancPluginErrorCode OnTranscode(OrthancPluginMemoryBuffer* transcoded, const 
     return OrthancPluginErrorCode_NotImplemented;
   }
   Py_buffer view;
-  if (PyObject_GetBuffer(result.get(), &view, PyBUF_SIMPLE) < 0)
+  if (!callback_result::StrictBuffer(result.get(), where, "bytes or None", "the instance is not transcoded", view))
   {
-    PyErr_Format(PyExc_TypeError, "the transcoder callback must return bytes or None, not '%.100s'",
-                 Py_TYPE(result.get())->tp_name);
-    return ReportPythonError(where);
+    return OrthancPluginErrorCode_Plugin;
   }
   if (static_cast<unsigned long long>(view.len) > UINT32_MAX)
   {

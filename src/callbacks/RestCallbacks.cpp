@@ -71,17 +71,7 @@ OrthancPluginErrorCode CallPython(size_t slot, OrthancPluginRestOutput* output, 
 OrthancPluginErrorCode CallRoute(size_t slot, OrthancPluginRestOutput* output, const char* url,
                                  const OrthancPluginHttpRequest* request)
 {
-  DeferredAnswer deferred;
-  deferred.output = output;
-  DeferredAnswer* previous = currentDeferredAnswer;
-  currentDeferredAnswer = &deferred;
-  const OrthancPluginErrorCode code = CallPython(slot, output, url, request);
-  currentDeferredAnswer = previous;
-  if (deferred.pending)  // without the GIL
-  {
-    deferred.Send();
-  }
-  return code;
+  return AnswerOnce(output, "the REST callback", url, [&] { return CallPython(slot, output, url, request); });
 }
 
 // On Orthanc's HTTP threads (100 KiB stacks), on a big stack (PythonStack.h).

@@ -6,6 +6,7 @@
 #include "../Log.h"
 #include "../PluginContext.h"
 #include "CallbackList.h"
+#include "CallbackResult.h"
 #include "OrthancGenerated.h"
 
 #include <cstdlib>
@@ -45,10 +46,9 @@ OrthancPluginErrorCode ReadFromPython(const CallbackSlot& slot, const char* wher
     return ReportPythonError(where);
   }
   Py_buffer view;
-  if (PyObject_GetBuffer(result.get(), &view, PyBUF_SIMPLE) < 0)
+  if (!callback_result::StrictBuffer(result.get(), where, "bytes", "the read fails", view))
   {
-    PyErr_Format(PyExc_TypeError, "the storage area must return bytes, not '%.100s'", Py_TYPE(result.get())->tp_name);
-    return ReportPythonError(where);
+    return OrthancPluginErrorCode_Plugin;
   }
   OrthancPluginErrorCode code;
   {
@@ -202,10 +202,13 @@ OrthancPluginErrorCode CommitmentLookup(OrthancPluginStorageCommitmentFailureRea
   {
     return ReportPythonError(where);
   }
-  const long reason = PyLong_AsLong(result.get());
-  if (reason == -1 && PyErr_Occurred() != nullptr)
+  long reason = 0;
+  if (!callback_result::StrictInt(result.get(), where, OrthancPluginStorageCommitmentFailureReason_Success,
+                                  OrthancPluginStorageCommitmentFailureReason_DuplicateTransactionUID,
+                                  "an orthanc.StorageCommitmentFailureReason",
+                                  "the instance is reported as a processing failure", reason))
   {
-    return ReportPythonError(where);
+    reason = OrthancPluginStorageCommitmentFailureReason_ProcessingFailure;
   }
   *target = static_cast<OrthancPluginStorageCommitmentFailureReason>(reason);
   return OrthancPluginErrorCode_Success;

@@ -7,6 +7,7 @@
 #include "../Log.h"
 #include "../PluginContext.h"
 #include "CallbackList.h"
+#include "CallbackResult.h"
 #include "OrthancGenerated.h"
 
 #include <memory>
@@ -68,18 +69,23 @@ PyRef CallWithPath(const PyRef& callback, uint32_t pathSize, const char* const* 
   return PyRef::Steal(PyObject_CallFunctionObjArgs(callback.get(), path.get(), extra, nullptr));
 }
 
-// Sets *flag from the truth of `result`; the error code for Orthanc.  For
+// Sets *flag from `result`, True or False; the error code for Orthanc.  For
 // storeFile, createFolder and deleteItem the SDK calls the flag "isReadOnly",
 // but Orthanc (1.10 to 1.12) reads it as "the change was made": the Python
 // callbacks return True for a change made, which is passed on as is.
 OrthancPluginErrorCode SetFlag(uint8_t* flag, const PyRef& result, const std::string& where)
 {
-  const int truth = result ? PyObject_IsTrue(result.get()) : -1;
-  if (truth < 0)
+  *flag = 0;
+  if (!result)
   {
     return ReportPythonError(where.c_str());
   }
-  *flag = static_cast<uint8_t>(truth);
+  bool value = false;
+  if (!callback_result::StrictBool(result.get(), where, "the WebDAV request fails", value))
+  {
+    return OrthancPluginErrorCode_Plugin;
+  }
+  *flag = value ? 1 : 0;
   return OrthancPluginErrorCode_Success;
 }
 
@@ -116,23 +122,30 @@ OrthancPluginErrorCode ListFolder(uint8_t* isExisting, OrthancPluginWebDavCollec
   std::vector<File> files;
   PyObject* folderList = nullptr;
   PyObject* fileList = nullptr;
-  if (!PyArg_ParseTuple(result.get(), "OO", &folderList, &fileList))
+  const char* expected = "None or (folders, files), folders a list of (name, dateTime) and files of "
+                         "(name, size, mimeType, dateTime)";
+  const char* failed = "the WebDAV request fails";
+  if (!PyTuple_Check(result.get()) || !PyArg_ParseTuple(result.get(), "OO", &folderList, &fileList))
   {
-    return ReportPythonError(where.c_str());
+    callback_result::LogUnexpected(where, result.get(), expected, failed);
+    return OrthancPluginErrorCode_Plugin;
   }
   PyRef folderItems = PyRef::Steal(PySequence_Fast(folderList, "the folders must be a list of (name, dateTime)"));
   PyRef fileItems = PyRef::Steal(PySequence_Fast(fileList, "the files must be a list of (name, size, mimeType, dateTime)"));
   if (!folderItems || !fileItems)
   {
-    return ReportPythonError(where.c_str());
+    callback_result::LogUnexpected(where, result.get(), expected, failed);
+    return OrthancPluginErrorCode_Plugin;
   }
   for (Py_ssize_t i = 0; i < PySequence_Fast_GET_SIZE(folderItems.get()); i++)
   {
     const char* name = nullptr;
     const char* dateTime = nullptr;
-    if (!PyArg_ParseTuple(PySequence_Fast_GET_ITEM(folderItems.get(), i), "ss", &name, &dateTime))
+    PyObject* item = PySequence_Fast_GET_ITEM(folderItems.get(), i);
+    if (!PyTuple_Check(item) || !PyArg_ParseTuple(item, "ss", &name, &dateTime))
     {
-      return ReportPythonError(where.c_str());
+      callback_result::LogUnexpected(where + " (a folder)", item, "(name, dateTime)", failed);
+      return OrthancPluginErrorCode_Plugin;
     }
     folders.push_back(Folder{name, dateTime});
   }
@@ -142,9 +155,11 @@ OrthancPluginErrorCode ListFolder(uint8_t* isExisting, OrthancPluginWebDavCollec
     unsigned long long size = 0;
     const char* mimeType = nullptr;
     const char* dateTime = nullptr;
-    if (!PyArg_ParseTuple(PySequence_Fast_GET_ITEM(fileItems.get(), i), "sKzs", &name, &size, &mimeType, &dateTime))
+    PyObject* item = PySequence_Fast_GET_ITEM(fileItems.get(), i);
+    if (!PyTuple_Check(item) || !PyArg_ParseTuple(item, "sKzs", &name, &size, &mimeType, &dateTime))
     {
-      return ReportPythonError(where.c_str());
+      callback_result::LogUnexpected(where + " (a file)", item, "(name, size, mimeType, dateTime)", failed);
+      return OrthancPluginErrorCode_Plugin;
     }
     files.push_back(File{name, size, mimeType != nullptr ? mimeType : "", dateTime});
   }
@@ -190,9 +205,11 @@ OrthancPluginErrorCode RetrieveFile(OrthancPluginWebDavCollection* collection,
   Py_buffer content;
   const char* mimeType = nullptr;
   const char* dateTime = nullptr;
-  if (!PyArg_ParseTuple(result.get(), "y*zs", &content, &mimeType, &dateTime))
+  if (!PyTuple_Check(result.get()) || !PyArg_ParseTuple(result.get(), "y*zs", &content, &mimeType, &dateTime))
   {
-    return ReportPythonError(where.c_str());
+    callback_result::LogUnexpected(where, result.get(), "None or (content bytes, mimeType, dateTime)",
+                                   "the WebDAV request fails");
+    return OrthancPluginErrorCode_Plugin;
   }
   const std::string mime = mimeType != nullptr ? mimeType : "";
   const std::string date = dateTime;
