@@ -11,6 +11,7 @@
 #include "../PluginContext.h"
 #include "CallbackList.h"
 #include "CallbackResult.h"
+#include "DicomScp.h"
 #include "OrthancGenerated.h"
 
 #include <algorithm>
@@ -24,12 +25,15 @@ namespace
 CallbackSlot find_("C-FIND SCP callback");
 CallbackSlot worklist_("worklist callback");
 
-// RegisterMoveCallback and RegisterMoveCallback2 share Orthanc's one C-MOVE handler.
 CallbackSlot move_("C-MOVE SCP callback");
-CallbackSlot moveDriverFactory_("C-MOVE SCP callback");
-CallbackSlot getMoveSize_("C-MOVE SCP callback");
-CallbackSlot applyMove_("C-MOVE SCP callback");
-CallbackSlot freeMove_("C-MOVE SCP callback");
+}  // namespace
+
+namespace dicom_scp
+{
+CallbackSlot moveDriverFactory("C-MOVE SCP callback");
+CallbackSlot getMoveSize("C-MOVE SCP callback");
+CallbackSlot applyMove("C-MOVE SCP callback");
+CallbackSlot freeMove("C-MOVE SCP callback");
 
 // The C-FIND handlers answer through `answers`; a value they return would
 // be matches that never reach the peer, which would see "no match" as a
@@ -182,12 +186,7 @@ void FreeMove(void* driver)
   delete static_cast<MoveRequest*>(driver);  // no Python object inside
 }
 
-// Version 2: the driver is a Python object made by the Python factory.
-struct PythonMoveDriver
-{
-  PyRef driver;         // destroyed with the GIL held (FreeMove2)
-  bool failed = false;  // getMoveSize returned no count: its one sub-operation fails
-};
+// Version 2: the driver is a Python object made by the Python factory (DicomScp.h).
 
 void* CreateMove2(OrthancPluginResourceType level, const char* patientId, const char* accessionNumber,
                   const char* studyInstanceUid, const char* seriesInstanceUid, const char* sopInstanceUid,
@@ -197,7 +196,7 @@ void* CreateMove2(OrthancPluginResourceType level, const char* patientId, const 
                                                       seriesInstanceUid, sopInstanceUid, originatorAet, sourceAet,
                                                       targetAet, originatorId));
   GilHold gil;
-  PyRef factory = moveDriverFactory_.Get();
+  PyRef factory = moveDriverFactory.Get();
   PyRef kwargs = request->Keywords();
   PyRef args = PyRef::Steal(PyTuple_New(0));
   PyRef driver = (factory && kwargs && args) ? PyRef::Steal(PyObject_Call(factory.get(), args.get(), kwargs.get()))
@@ -214,7 +213,7 @@ uint32_t GetMoveSize2(void* driver)
 {
   const char* where = "the C-MOVE SCP callback (getMoveSize)";
   GilHold gil;
-  PyRef callback = getMoveSize_.Get();
+  PyRef callback = getMoveSize.Get();
   PyRef result = callback ? PyRef::Steal(PyObject_CallFunctionObjArgs(
                                 callback.get(), static_cast<PythonMoveDriver*>(driver)->driver.get(), nullptr))
                           : PyRef();
@@ -244,7 +243,7 @@ OrthancPluginErrorCode ApplyMove2(void* driver)
     return OrthancPluginErrorCode_Plugin;
   }
   GilHold gil;
-  PyRef callback = applyMove_.Get();
+  PyRef callback = applyMove.Get();
   PyRef result = callback ? PyRef::Steal(PyObject_CallFunctionObjArgs(
                                 callback.get(), static_cast<PythonMoveDriver*>(driver)->driver.get(), nullptr))
                           : PyRef();
@@ -255,7 +254,7 @@ void FreeMove2(void* driver)
 {
   GilHold gil;
   std::unique_ptr<PythonMoveDriver> owned(static_cast<PythonMoveDriver*>(driver));
-  PyRef callback = freeMove_.Get();
+  PyRef callback = freeMove.Get();
   PyRef result = callback ? PyRef::Steal(PyObject_CallFunctionObjArgs(callback.get(), owned->driver.get(), nullptr))
                           : PyRef();
   if (callback && !result)
@@ -266,15 +265,17 @@ void FreeMove2(void* driver)
 
 bool CheckNoMoveHandler(const char* function)
 {
-  if (move_.IsSet() || moveDriverFactory_.IsSet())
+  if (move_.IsSet() || moveDriverFactory.IsSet())
   {
-    PyErr_Format(PyExc_RuntimeError, "%s: can only register one C-MOVE SCP callback (RegisterMoveCallback or "
-                 "RegisterMoveCallback2)", function);
+    PyErr_Format(PyExc_RuntimeError, "%s: can only register one C-MOVE SCP callback (RegisterMoveCallback, "
+                 "RegisterMoveCallback2 or RegisterMoveCallback3)", function);
     return false;
   }
   return true;
 }
-}  // namespace
+}  // namespace dicom_scp
+
+using namespace dicom_scp;
 
 PyObject* RegisterFindCallback(PyObject* /* module */, PyObject* args)
 {
@@ -314,10 +315,10 @@ PyObject* RegisterMoveCallback2(PyObject* /* module */, PyObject* args)
   {
     return nullptr;
   }
-  moveDriverFactory_.Set(factory, function);
-  getMoveSize_.Set(getMoveSize, function);
-  applyMove_.Set(applyMove, function);
-  freeMove_.Set(freeMove, function);
+  dicom_scp::moveDriverFactory.Set(factory, function);
+  dicom_scp::getMoveSize.Set(getMoveSize, function);
+  dicom_scp::applyMove.Set(applyMove, function);
+  dicom_scp::freeMove.Set(freeMove, function);
   OrthancPluginErrorCode code;
   {
     GilRelease nogil;

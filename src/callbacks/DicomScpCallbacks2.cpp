@@ -12,6 +12,7 @@
 #include "../Log.h"
 #include "../PluginContext.h"
 #include "CallbackList.h"
+#include "DicomScp.h"
 #include "OrthancGenerated.h"
 
 #if ORTHANC_PLUGINS_VERSION_IS_ABOVE(1, 12, 10)
@@ -23,10 +24,6 @@ namespace
 {
 CallbackSlot find2_("C-FIND SCP callback");
 CallbackSlot worklist2_("worklist callback");
-CallbackSlot move3_("C-MOVE SCP callback");
-CallbackSlot getMoveSize3_("C-MOVE SCP callback");
-CallbackSlot applyMove3_("C-MOVE SCP callback");
-CallbackSlot freeMove3_("C-MOVE SCP callback");
 CallbackSlot commitmentFactory2_("storage commitment SCP callback");
 CallbackSlot commitmentLookup2_("storage commitment SCP callback");
 
@@ -56,7 +53,7 @@ OrthancPluginErrorCode CallQueryCallback(const CallbackSlot& slot, const char* w
   }
   PyRef result = PyRef::Steal(PyObject_CallFunctionObjArgs(callback.get(), answersObject.get(), queryObject.get(),
                                                            connectionObject.get(), nullptr));
-  return result ? OrthancPluginErrorCode_Success : ReportPythonError(where);
+  return dicom_scp::CheckAnsweredThroughObject(result, where);
 }
 
 OrthancPluginErrorCode OnFind2(OrthancPluginFindAnswers* answers, const OrthancPluginFindQuery* query,
@@ -74,11 +71,6 @@ OrthancPluginErrorCode OnWorklist2(OrthancPluginWorklistAnswers* answers, const 
 }
 
 // --- C-MOVE -------------------------------------------------------------------
-
-struct MoveDriver
-{
-  PyRef driver;  // destroyed with the GIL held (FreeMove3)
-};
 
 const char* LevelName(OrthancPluginResourceType level)
 {
@@ -103,7 +95,7 @@ void* CreateMove3(OrthancPluginResourceType level, const char* patientId, const 
 {
   const char* where = "the C-MOVE SCP callback (creation of the driver)";
   GilHold gil;
-  PyRef factory = move3_.Get();
+  PyRef factory = dicom_scp::moveDriverFactory.Get();
   const char* levelName = LevelName(level);
   if (levelName == nullptr)
   {
@@ -128,60 +120,8 @@ void* CreateMove3(OrthancPluginResourceType level, const char* patientId, const 
     ReportPythonError(where);
     return nullptr;  // Orthanc answers the C-MOVE with a failure
   }
-  return new MoveDriver{std::move(driver)};
+  return new dicom_scp::PythonMoveDriver{std::move(driver), false};
 }
-
-uint32_t GetMoveSize3(void* driver)
-{
-  const char* where = "the C-MOVE SCP callback (getMoveSize)";
-  GilHold gil;
-  PyRef callback = getMoveSize3_.Get();
-  PyRef result = callback ? PyRef::Steal(PyObject_CallFunctionObjArgs(
-                                callback.get(), static_cast<MoveDriver*>(driver)->driver.get(), nullptr))
-                          : PyRef();
-  if (!result)
-  {
-    ReportPythonError(where);
-    return 0;
-  }
-  if (!PyLong_Check(result.get()) || PyBool_Check(result.get()))
-  {
-    LogError(std::string("Python plugin: ") + where + " must return a number of sub-operations (int)");
-    return 0;
-  }
-  const unsigned long size = PyLong_AsUnsignedLong(result.get());
-  if (PyErr_Occurred() != nullptr || size > UINT32_MAX)
-  {
-    PyErr_Clear();
-    LogError(std::string("Python plugin: ") + where + " must return a number of sub-operations (0 to 2^32 - 1)");
-    return 0;
-  }
-  return static_cast<uint32_t>(size);
-}
-
-OrthancPluginErrorCode ApplyMove3(void* driver)
-{
-  const char* where = "the C-MOVE SCP callback (applyMove)";
-  GilHold gil;
-  PyRef callback = applyMove3_.Get();
-  PyRef result = callback ? PyRef::Steal(PyObject_CallFunctionObjArgs(
-                                callback.get(), static_cast<MoveDriver*>(driver)->driver.get(), nullptr))
-                          : PyRef();
-  return result ? OrthancPluginErrorCode_Success : ReportPythonError(where);
-}
-
-void FreeMove3(void* driver)
-{
-  GilHold gil;
-  std::unique_ptr<MoveDriver> owned(static_cast<MoveDriver*>(driver));
-  PyRef callback = freeMove3_.Get();
-  PyRef result = callback ? PyRef::Steal(PyObject_CallFunctionObjArgs(callback.get(), owned->driver.get(), nullptr))
-                          : PyRef();
-  if (callback && !result)
-  {
-    ReportPythonError("the C-MOVE SCP callback (freeMove)");
-  }
-}  // `owned` (and the Python driver) go away here, with the GIL held
 
 // --- storage commitment -----------------------------------------------------------
 
@@ -271,17 +211,19 @@ PyObject* RegisterMoveCallback3(PyObject* /* module */, PyObject* args)
   const char* function = "RegisterMoveCallback3";
   if (!PyArg_ParseTuple(args, "OOOO:RegisterMoveCallback3", &factory, &getMoveSize, &applyMove, &freeMove) ||
       !CheckCallable(factory, function) || !CheckCallable(getMoveSize, function) ||
-      !CheckCallable(applyMove, function) || !CheckCallable(freeMove, function) || !move3_.Set(factory, function))
+      !CheckCallable(applyMove, function) || !CheckCallable(freeMove, function) ||
+      !dicom_scp::CheckNoMoveHandler(function) || !dicom_scp::moveDriverFactory.Set(factory, function))
   {
     return nullptr;
   }
-  getMoveSize3_.Set(getMoveSize, function);
-  applyMove3_.Set(applyMove, function);
-  freeMove3_.Set(freeMove, function);
+  dicom_scp::getMoveSize.Set(getMoveSize, function);
+  dicom_scp::applyMove.Set(applyMove, function);
+  dicom_scp::freeMove.Set(freeMove, function);
   OrthancPluginErrorCode code;
   {
     GilRelease nogil;
-    code = OrthancPluginRegisterMoveCallback2(PluginContext(), CreateMove3, GetMoveSize3, ApplyMove3, FreeMove3);
+    code = OrthancPluginRegisterMoveCallback2(PluginContext(), CreateMove3, dicom_scp::GetMoveSize2,
+                                              dicom_scp::ApplyMove2, dicom_scp::FreeMove2);
   }
   return ResultFromErrorCode(code);
 }
