@@ -43,15 +43,17 @@ def _require(server: OrthancServer, release: str, function: str,
         pytest.skip(f"the plugin is built against an SDK header older than {release}: no orthanc.{function}")
 
 
-# The scripts print "missing X" when the plugin does not have X (older SDK header).
+# The scripts print "missing X" when the plugin does not have X (older SDK
+# header), and leave X alone when the running Orthanc is older than `release`
+# (it would raise at import and stop Orthanc: the test then skips).
 GUARD = """\
 import json
 import orthanc
-def Has(name):
-    if hasattr(orthanc, name):
-        return True
-    print('missing %s' % name)
-    return False
+def Has(name, release):
+    if not hasattr(orthanc, name):
+        print('missing %s' % name)
+        return False
+    return bool(orthanc.CheckVersionAdvanced(*[int(part) for part in release.split('.')]))
 """
 
 # --- C-FIND and worklists with the connection ----------------------------------------
@@ -88,7 +90,7 @@ def OnWorklist(answers, query, connection):
     if query.WorklistIsMatch(dicom):
         answers.WorklistAddAnswer(query, dicom)
 
-if Has('RegisterFindCallback2'):
+if Has('RegisterFindCallback2', '1.12.10'):
     orthanc.RegisterFindCallback2(OnFind)
     orthanc.RegisterWorklistCallback2(OnWorklist)
     orthanc.RegisterRestCallback('/after', AfterCall)
@@ -151,7 +153,7 @@ def ApplyMove(driver):
 def FreeMove(driver):
     print('C-MOVE3 driver freed after %d sub-operations' % driver.applied)
 
-if Has('RegisterMoveCallback3'):
+if Has('RegisterMoveCallback3', '1.12.10'):
     orthanc.RegisterMoveCallback3(lambda **request: Driver(request), GetMoveSize, ApplyMove, FreeMove)
 """
 
@@ -195,7 +197,7 @@ def OnLookup(sopClassUid, sopInstanceUid, driver):
         return orthanc.StorageCommitmentFailureReason.NO_SUCH_OBJECT_INSTANCE
     return orthanc.StorageCommitmentFailureReason.SUCCESS
 
-if Has('RegisterStorageCommitmentScpCallback2'):
+if Has('RegisterStorageCommitmentScpCallback2', '1.12.10'):
     orthanc.RegisterStorageCommitmentScpCallback2(OnCommitment, OnLookup)
 """
 
@@ -247,7 +249,7 @@ def OnRemove(uuid, contentType, customData):
     print('storage3: removed %s' % customData.decode())
     return orthanc.ErrorCode.SUCCESS
 
-if Has('RegisterStorageArea3'):
+if Has('RegisterStorageArea3', '1.12.8'):
     orthanc.RegisterStorageArea3(OnCreate, OnRead, OnRemove)
     try:
         orthanc.RegisterStorageArea3(OnCreate, OnRead, OnRemove)
@@ -300,7 +302,7 @@ def Authenticate(uri, **request):
         return ('granted', None)
     return orthanc.HttpAuthenticationStatus.UNAUTHORIZED
 
-if Has('RegisterHttpAuthentication'):
+if Has('RegisterHttpAuthentication', '1.12.9'):
     orthanc.RegisterHttpAuthentication(Authenticate)
 """
 
@@ -332,7 +334,7 @@ def Emit(output, uri, **request):
     orthanc.EmitAuditLog('python-test', 'alice', orthanc.ResourceType.STUDY, 'study-1', 'viewed', b'{"n": 1}')
     output.AnswerBuffer('ok', 'text/plain')
 
-if Has('RegisterAuditLogHandler'):
+if Has('RegisterAuditLogHandler', '1.12.9'):
     orthanc.RegisterAuditLogHandler(OnAudit)
     orthanc.RegisterAuditLogHandler(lambda *args: print('second audit handler: %s' % args[4]))
     orthanc.RegisterRestCallback('/emit', Emit)
@@ -373,7 +375,7 @@ def Submit(output, uri, **request):
     job = orthanc.CreateJob2(Job(), 'PythonJob2')
     output.AnswerBuffer(job.SubmitJob(0), 'text/plain')
 
-if Has('CreateJob2'):
+if Has('CreateJob2', '1.11.3'):
     orthanc.RegisterRestCallback('/submit', Submit)
 """
 
