@@ -111,7 +111,7 @@ def _pointer_spelling(ctype: m.CType) -> str:
     return "{}{}*".format("const " if ctype.pointee.is_const else "", ctype.pointee.name)
 
 
-def _scalar_conversion(t: m.CType) -> Optional[Tuple[str, str, str, str]]:
+def _scalar_conversion(t: m.CType) -> Optional[Tuple[b.ArgKind, str, str, str]]:
     """(Arg kind, C++ local type, PyArg format, Python type) of a non-pointer parameter."""
     if t.kind == m.ENUM:
         return b.ArgKind.ENUM, "int", "i", "int"

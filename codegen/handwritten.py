@@ -427,15 +427,3 @@ class _JobHandler(Protocol):
 _DicomWebBinaryCallback = Callable[[List[Tuple[int, int, int]], int, int, int], Union[int, Tuple[int, str]]]
 '''
 
-
-def handwritten_sdk_functions() -> Dict[str, str]:
-    """SDK function -> the first Python name (orthanc.X or orthanc.C.M) that reaches it."""
-    result: Dict[str, str] = {}
-    for function in FUNCTIONS:
-        for sdk in function.sdk:
-            result.setdefault(sdk, function.name)
-    for cls, methods in METHODS.items():
-        for method in methods:
-            for sdk in method.sdk:
-                result.setdefault(sdk, f"{cls}.{method.name}")
-    return result

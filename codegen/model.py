@@ -6,9 +6,11 @@ to JSON (model.json), reloaded and classified without the parser.
 
 from __future__ import annotations
 
+import dataclasses
 import json
+import typing
 from dataclasses import asdict, dataclass, field
-from typing import Any, Dict, List, Optional
+from typing import Any, Dict, List, Optional, Type, TypeVar
 
 # Values of CType.kind.
 VOID = "void"
@@ -39,18 +41,6 @@ class CType:
     signed: bool = False  # integers
     pointee: Optional["CType"] = None  # pointers
 
-    @staticmethod
-    def from_dict(data: Dict[str, Any]) -> "CType":
-        pointee = data.get("pointee")
-        return CType(
-            spelling=data["spelling"],
-            kind=data["kind"],
-            name=data.get("name", ""),
-            is_const=data.get("is_const", False),
-            bits=data.get("bits", 0),
-            signed=data.get("signed", False),
-            pointee=CType.from_dict(pointee) if pointee is not None else None,
-        )
 
     def is_pointer_to(self, kind: str, name: Optional[str] = None) -> bool:
         return (
@@ -77,15 +67,6 @@ class Doc:
     returns: str = ""
     notes: List[str] = field(default_factory=list)  # @note and @warning paragraphs
 
-    @staticmethod
-    def from_dict(data: Dict[str, Any]) -> "Doc":
-        return Doc(
-            brief=data.get("brief", ""),
-            details=list(data.get("details", [])),
-            params=[ParamDoc(**p) for p in data.get("params", [])],
-            returns=data.get("returns", ""),
-            notes=list(data.get("notes", [])),
-        )
 
     def param(self, name: str) -> str:
         for p in self.params:
@@ -108,15 +89,6 @@ class Enum:
     values: List[EnumValue]
     line: int = 0
 
-    @staticmethod
-    def from_dict(data: Dict[str, Any]) -> "Enum":
-        return Enum(
-            name=data["name"],
-            doc=Doc.from_dict(data["doc"]),
-            values=[EnumValue(**v) for v in data["values"]],
-            line=data.get("line", 0),
-        )
-
 
 @dataclass
 class Field:
@@ -132,18 +104,6 @@ class Struct:
     fields: List[Field]
     line: int = 0
 
-    @staticmethod
-    def from_dict(data: Dict[str, Any]) -> "Struct":
-        return Struct(
-            name=data["name"],
-            doc=Doc.from_dict(data["doc"]),
-            fields=[
-                Field(name=f["name"], type=CType.from_dict(f["type"]), doc=f.get("doc", ""))
-                for f in data["fields"]
-            ],
-            line=data.get("line", 0),
-        )
-
 
 @dataclass
 class HandleType:
@@ -152,10 +112,6 @@ class HandleType:
     name: str  # C typedef name, e.g. "OrthancPluginDicomInstance"
     doc: Doc
     line: int = 0
-
-    @staticmethod
-    def from_dict(data: Dict[str, Any]) -> "HandleType":
-        return HandleType(name=data["name"], doc=Doc.from_dict(data["doc"]), line=data.get("line", 0))
 
 
 @dataclass
@@ -177,19 +133,6 @@ class Function:
     since: str = ""  # the Orthanc release that brought it ("1.12.8"); "" when older than the header says
     deprecated: bool = False  # ORTHANC_PLUGIN_DEPRECATED
 
-    @staticmethod
-    def from_dict(data: Dict[str, Any]) -> "Function":
-        return Function(
-            name=data["name"],
-            return_type=CType.from_dict(data["return_type"]),
-            params=[Param(name=p["name"], type=CType.from_dict(p["type"])) for p in data["params"]],
-            doc=Doc.from_dict(data["doc"]),
-            is_inline=data.get("is_inline", True),
-            line=data.get("line", 0),
-            since=data.get("since", ""),
-            deprecated=data.get("deprecated", False),
-        )
-
 
 @dataclass
 class Module:
@@ -208,19 +151,36 @@ class Module:
 
     @staticmethod
     def from_json(text: str) -> "Module":
-        data = json.loads(text)
-        return Module(
-            header=data["header"],
-            header_sha256=data["header_sha256"],
-            sdk_version=data["sdk_version"],
-            enums=[Enum.from_dict(e) for e in data["enums"]],
-            structs=[Struct.from_dict(s) for s in data["structs"]],
-            functions=[Function.from_dict(f) for f in data["functions"]],
-            classes=[HandleType.from_dict(c) for c in data["classes"]],
-        )
+        return load(Module, json.loads(text))
 
     def function(self, name: str) -> Function:
         for f in self.functions:
             if f.name == name:
                 return f
         raise KeyError(name)
+
+
+T = TypeVar("T")
+
+
+def load(cls: Type[T], data: Any) -> T:
+    """A model object from its asdict() form (model.json): fields missing from
+    `data` take their defaults, so that older dumps still load."""
+    return typing.cast(T, _load(cls, data))
+
+
+def _load(kind: Any, data: Any) -> Any:
+    origin = typing.get_origin(kind)
+    if origin is typing.Union:  # Optional[X]
+        if data is None:
+            return None
+        inner = [arg for arg in typing.get_args(kind) if arg is not type(None)]
+        return _load(inner[0], data)
+    if origin is list:
+        (item,) = typing.get_args(kind)
+        return [_load(item, value) for value in data]
+    if isinstance(kind, type) and dataclasses.is_dataclass(kind):
+        hints = typing.get_type_hints(kind)
+        values = {f.name: _load(hints[f.name], data[f.name]) for f in dataclasses.fields(kind) if f.name in data}
+        return kind(**values)
+    return data
