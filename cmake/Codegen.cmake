@@ -60,9 +60,13 @@ if(ORTHANC_CODEGEN_PYTHON)
   message(STATUS "Code generator: ${ORTHANC_CODEGEN_PYTHON}")
 else()
   find_program(_path_python NAMES python3 python NO_CACHE)
-  set(_candidates "${Python3_EXECUTABLE}" "${_path_python}" /usr/bin/python3)
-  if(Python3_VERSION_MAJOR EQUAL 3)
-    list(APPEND _candidates "/usr/bin/python3.${Python3_VERSION_MINOR}")
+  set(_candidates "${Python3_EXECUTABLE}" "${_path_python}")
+  if(CMAKE_HOST_SYSTEM_NAME STREQUAL "Linux")
+    # (not on macOS: /usr/bin/python3 is Xcode's stub there)
+    list(APPEND _candidates /usr/bin/python3)
+    if(Python3_VERSION_MAJOR EQUAL 3)
+      list(APPEND _candidates "/usr/bin/python3.${Python3_VERSION_MINOR}")
+    endif()
   endif()
   set(_existing "")
   foreach(_candidate IN LISTS _candidates)
@@ -85,9 +89,11 @@ else()
     endif()
   endif()
   if(NOT _codegen_found)
+    string(REPLACE ";" ", " _tried "${_existing}")
     message(FATAL_ERROR
-      "The code generator needs a Python with libclang (clang.cindex) and Jinja2, and none was found "
-      "(tried: ${_existing}; a venv with ${_codegen_requirements} from PyPI could not be made). "
+      "The code generator needs a Python with libclang (clang.cindex) and Jinja2; none of "
+      "${_tried} has them, and no venv with ${_codegen_requirements} could be made "
+      "(it needs PyPI, and python3-venv on Debian). "
       "On Debian: apt-get install python3-clang python3-jinja2. "
       "Or pass -DORTHANC_CODEGEN_PYTHON=<python that has them>.")
   endif()

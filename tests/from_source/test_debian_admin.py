@@ -77,6 +77,16 @@ def test_readme_blocks_build_then_load() -> None:
     assert any(line.startswith("systemctl ") for line in load)
 
 
+def test_overlay_command_mounts_the_overlay_first(tmp_path: Path) -> None:
+    command = roots.overlay_command(Path("/pristine"), tmp_path, ["true"])
+    script = command[-1]
+    assert command[:4] == ["unshare", "--mount", "--propagation", "private"]
+    assert script.startswith(f"mount -t overlay overlay -o lowerdir=/pristine,upperdir={tmp_path}/upper,"
+                             f"workdir={tmp_path}/work {tmp_path}/root && ")
+    assert script.index("-t overlay") < script.index("-t proc") < script.index(f"chroot {tmp_path}/root")
+    assert all((tmp_path / name).is_dir() for name in ("root", "upper", "work"))
+
+
 def _free_port() -> int:
     with socket.socket() as s:
         s.bind(("127.0.0.1", 0))
@@ -206,6 +216,8 @@ def test_readme_from_source(suite: str, as_root: None, tmp_path: Path) -> None:
         except subprocess.TimeoutExpired:
             server.kill()
             server.wait()
+    # The overlay holds a whole Debian install (~1 GB): kept only when a test failed.
+    shutil.rmtree(scratch)
 
 
 def _wait_json(url: str, server: subprocess.Popen[bytes], log: Path) -> object:
