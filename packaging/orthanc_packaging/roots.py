@@ -121,6 +121,21 @@ def enter_command(root: Path, command: Sequence[str], binds: Sequence[Path] = ()
     return ["unshare", "--mount", "--propagation", "private", "--", "sh", "-c", " && ".join(steps)]
 
 
+def overlay_command(pristine: Path, scratch: Path, command: Sequence[str], binds: Sequence[Path] = ()) -> list[str]:
+    """Like enter_command, but the root is an overlay: `pristine` read-only
+    below, every write kept in `scratch` (upper/, work/; mounted at root/).
+    A run starts from the pristine root however many packages earlier runs
+    installed, and costs no copy; running again with the same `scratch`
+    sees what the previous run wrote."""
+    merged, upper, work = (scratch / name for name in ("root", "upper", "work"))
+    for folder in (merged, upper, work):
+        folder.mkdir(parents=True, exist_ok=True)
+    inner = enter_command(merged, command, binds)
+    options = f"lowerdir={pristine},upperdir={upper},workdir={work}"
+    mount = f"mount -t overlay overlay -o {shlex.quote(options)} {shlex.quote(str(merged))}"
+    return [*inner[:-1], f"{mount} && {inner[-1]}"]
+
+
 @dataclass
 class Root:
     """One suite's root on this machine."""
