@@ -36,7 +36,13 @@ def load_module(name: str, path: Path) -> types.ModuleType:
 
 
 @pytest.fixture(scope="session")
-def entrypoint() -> types.ModuleType:
+def orthanc_config() -> types.ModuleType:
+    # Under its own name: the entrypoint imports it so.
+    return load_module("orthanc_config", ROOT / "docker" / "orthanc_config.py")
+
+
+@pytest.fixture(scope="session")
+def entrypoint(orthanc_config: types.ModuleType) -> types.ModuleType:
     return load_module("orthanc_docker_entrypoint", ROOT / "docker" / "entrypoint.py")
 
 
@@ -88,6 +94,13 @@ def run_container(request: pytest.FixtureRequest) -> Generator[containers.RunCon
     yield run
     for container in started:
         container.remove()
+
+
+def pytest_configure(config: pytest.Config) -> None:
+    config.addinivalue_line(
+        "markers",
+        "smoke: the subset of the image tests also run on the non-default tags (nox -s docker)",
+    )
 
 
 @pytest.hookimpl(wrapper=True)
