@@ -136,9 +136,9 @@ def flag(environ: Mapping[str, str], name: str, empty: bool = False) -> bool:
     value = raw.strip().lower()
     if value == "":
         return empty
-    if value in ("true", "1", "yes"):
+    if value == "true":
         return True
-    if value in ("false", "0", "no"):
+    if value == "false":
         return False
     raise ConfigError(f"{name} must be true or false, not {abbreviate(raw)!r}")
 
