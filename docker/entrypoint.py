@@ -114,6 +114,33 @@ def check_postgresql(config: Config, environ: Mapping[str, str]) -> None:
                           "ORTHANC__POSTGRESQL__HOST, or PostgreSQL.ConnectionUri")
 
 
+def orthanc_version(status: str = "/var/lib/dpkg/status") -> tuple[int, ...]:
+    """The version of Debian's orthanc package, () when unknown."""
+    try:
+        text = Path(status).read_text(encoding="utf-8", errors="replace")
+    except OSError:
+        return ()
+    for block in text.split("\n\n"):
+        if "\nPackage: orthanc\n" in "\n" + block + "\n":
+            for line in block.splitlines():
+                if line.startswith("Version:"):
+                    numbers = line.split()[1].split(":")[-1].split("+")[0].split("-")[0]
+                    return tuple(int(n) for n in numbers.split(".") if n.isdigit())
+    return ()
+
+
+def check_users(config: Config, version: tuple[int, ...]) -> None:
+    """Orthanc 1.13 refuses to start with remote access and authentication
+    but no user (older ones made orthanc/orthanc): say so in one line."""
+    if version < (1, 13) or not config.get("RemoteAccessAllowed", False):
+        return
+    if config.get("AuthenticationEnabled", True) is False or config.get("RegisteredUsers"):
+        return
+    raise ConfigError("no RegisteredUsers: Orthanc 1.13 does not start with remote access and "
+                      "authentication but no user; set ORTHANC_PASSWORD (user orthanc), "
+                      "ORTHANC__REGISTERED_USERS, or ORTHANC__AUTHENTICATION_ENABLED=false")
+
+
 def writable(folder: str) -> bool:
     """Whether Orthanc (this uid) can write `folder` or create it."""
     path = Path(folder)
@@ -268,6 +295,8 @@ def prepare(argv: Sequence[str], environ: Mapping[str, str], generated: str = GE
     notes = apply_plugins(config, origins, environ,
                           *([plugins_available] if plugins_available else []))
     check_postgresql(config, environ)
+    check_users(config, orthanc_version(environ.get("ORTHANC_PYTHON_DPKG_STATUS",
+                                                    "/var/lib/dpkg/status")))
     variable_options, warnings = orthanc_options(environ)
     requirements = requirements_file(config, environ)
     verbose = flag(environ, "VERBOSE_STARTUP", empty=True)

@@ -282,3 +282,27 @@ def test_requirements_installed_at_startup_and_reused(tmp_path: Path) -> None:
     assert "already installed" in second.stderr
     assert subprocess.run([str(Path(venv) / "bin" / "python"), "-c", "import sys"],
                           check=False).returncode == 0
+
+
+def test_orthanc_version_from_dpkg(entrypoint: types.ModuleType, tmp_path: Path) -> None:
+    status = tmp_path / "status"
+    status.write_text("Package: orthanc-dev\nVersion: 9.9\n\nPackage: orthanc\nStatus: install ok\n"
+                      "Version: 1.13.0+dfsg-2\n\n")
+    assert entrypoint.orthanc_version(str(status)) == (1, 13, 0)
+    assert entrypoint.orthanc_version(str(tmp_path / "none")) == ()
+
+
+@pytest.mark.parametrize("config, version, fails", [
+    ({"RemoteAccessAllowed": True}, (1, 13, 0), True),
+    ({"RemoteAccessAllowed": True}, (1, 12, 7), False),
+    ({"RemoteAccessAllowed": True, "RegisteredUsers": {"a": "b"}}, (1, 13, 0), False),
+    ({"RemoteAccessAllowed": True, "AuthenticationEnabled": False}, (1, 13, 0), False),
+    ({"RemoteAccessAllowed": False}, (1, 13, 0), False),
+])
+def test_orthanc_1_13_needs_a_user(entrypoint: types.ModuleType, config: dict, version: tuple,
+                                   fails: bool) -> None:
+    if fails:
+        with pytest.raises(entrypoint.ConfigError, match="set ORTHANC_PASSWORD"):
+            entrypoint.check_users(config, version)
+    else:
+        entrypoint.check_users(config, version)
