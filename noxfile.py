@@ -121,7 +121,7 @@ _register_windows_sessions()
 
 @nox.session(default=False)
 def docker(session: nox.Session) -> None:
-    """Build the Docker image and its pydicom example, report size and script-layer rebuild time, test them with real containers (-- pytest args)."""
+    """Build the Docker images (trixie default, forky, bookworm), the pydicom example and a PostgreSQL server; report sizes and script-layer rebuild time; test with real containers, in full on the default tag, a smoke subset on the others (-- pytest args)."""
     python = _tools(session)
     if docker_tools.run_docker(ROOT, python, Reporter(prefix=session.name), session.posargs):
         session.error("docker failed (see the summary above)")

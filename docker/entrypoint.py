@@ -1,23 +1,17 @@
 """Entrypoint of the orthanc-python image: one Orthanc configuration from
-files and environment variables, checked, then ``exec`` of Orthanc.
+files, environment variables and secrets (orthanc_config.py), checked, the
+script's requirements installed when asked, then ``exec`` of Orthanc.
 
-Sources, later ones win (objects are merged key by key, anything else is
-replaced):
-
-1. the image defaults (``DEFAULTS`` below);
-2. the configuration files: the arguments that name a file or a folder
-   (default ``/etc/orthanc``; a folder means its ``*.json``, sorted by name).
-   Orthanc's comments (``//`` and ``/* */``) are allowed;
-3. ``ORTHANC_JSON``: one JSON object;
-4. ``ORTHANC__*`` variables, the convention of the orthancteam/orthanc
-   images: ``__`` nests, each SNAKE_CASE part becomes PascalCase, e.g.
-   ``ORTHANC__PYTHON__ALLOW_THREADS=true`` -> ``{"Python": {"AllowThreads": true}}``.
-   A part with a lowercase letter is kept as written (``ORTHANC__HttpsCACertificates``).
-   A value that parses as JSON is that JSON, others are strings; a value
-   that starts with ``{``, ``[`` or ``"`` must be valid JSON.
-
-Then, when neither ``PythonScript`` nor ``Python.Path`` names a script and
+When neither ``PythonScript`` nor ``Python.Path`` names a script and
 ``/scripts`` holds exactly one ``*.py``, that file is the script.
+
+Start-up variables (as the orthancteam/orthanc images read them):
+``VERBOSE_ENABLED``/``TRACE_ENABLED`` (Orthanc's --verbose/--trace),
+``LOGDIR``/``LOGFILE``, ``NO_JOBS``, ``BEFORE_ORTHANC_STARTUP_SCRIPT`` (run
+first), ``VERBOSE_STARTUP`` (print the final configuration, secrets
+masked).  ``PYTHON_REQUIREMENTS_AT_STARTUP=true`` pip-installs the
+requirements.txt beside the script into a venv of /var/cache/orthanc-python
+(a volume keeps it), reused while the file is unchanged.
 
 Every mistake found here ends the container with one line on stderr that
 starts with ``orthanc-python: error:`` and exit code 78 (EX_CONFIG).
@@ -30,217 +24,33 @@ Runs with the Python of the image, and with any Python >= 3.9 for tests.
 
 from __future__ import annotations
 
+import hashlib
 import json
 import os
-import re
+import shlex
 import shutil
+import subprocess
 import sys
 from collections.abc import Mapping, Sequence
 from pathlib import Path
-from typing import Any
 
-CONFIG_DIR = "/etc/orthanc"
+# Run as `python -I`: the folder of this file is not on sys.path by itself.
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+
+from orthanc_config import (  # noqa: E402
+    CONFIG_DIR, Config, ConfigError, Origins, abbreviate, apply_plugins, enabled_plugins, flag, gather,
+    masked,
+)
+
 SCRIPTS_DIR = "/scripts"
-PLUGIN_DIR = "/usr/local/share/orthanc/plugins"
 ORTHANC = "/usr/sbin/Orthanc"
 # Outside /etc/orthanc (read-only mounts) and readable by its user only: it
 # can hold the RegisteredUsers passwords.  The health check reads it too.
 GENERATED = "/tmp/orthanc-python/orthanc.json"
-ENV_PREFIX = "ORTHANC__"
-ENV_JSON = "ORTHANC_JSON"
+REQUIREMENTS_CACHE = "/var/cache/orthanc-python"
+REQUIREMENTS_VARIABLE = "PYTHON_REQUIREMENTS_AT_STARTUP"
 EXIT_CONFIG = 78
 PROG = "orthanc-python"
-
-DEFAULTS: dict[str, Any] = {
-    "Name": "orthanc-python",
-    "StorageDirectory": "/var/lib/orthanc/db",
-    "IndexDirectory": "/var/lib/orthanc/db",
-    "RemoteAccessAllowed": True,
-    "Plugins": [PLUGIN_DIR],
-    "HttpsCACertificates": "/etc/ssl/certs/ca-certificates.crt",
-}
-
-# Options holding paths.  Orthanc reads relative ones from the folder of the
-# configuration file; the generated file lives elsewhere, so they are made
-# absolute from the folder of the file that sets them (/etc/orthanc for the
-# environment).
-PATH_OPTIONS: tuple[tuple[str, ...], ...] = (
-    ("StorageDirectory",), ("IndexDirectory",), ("PythonScript",), ("Python", "Path"))
-PATH_LIST_OPTIONS: tuple[str, ...] = ("Plugins", "LuaScripts")
-
-Config = dict[str, Any]
-
-
-class ConfigError(Exception):
-    """A configuration mistake; the message is the one line the user sees."""
-
-
-# ---------------------------------------------------------------- JSON files
-
-def strip_comments(text: str) -> str:
-    """Remove // and /* */ comments outside JSON strings (Orthanc allows them).
-
-    Comments become spaces and newlines are kept, so that json's error
-    positions still point at the right line and column.
-    """
-    out: list[str] = []
-    i, n = 0, len(text)
-    while i < n:
-        c = text[i]
-        if c == '"':
-            j = i + 1
-            while j < n and text[j] != '"':
-                j += 2 if text[j] == "\\" else 1
-            out.append(text[i:j + 1])
-            i = j + 1
-        elif text.startswith("//", i):
-            j = text.find("\n", i)
-            j = n if j < 0 else j
-            out.append(" " * (j - i))
-            i = j
-        elif text.startswith("/*", i):
-            j = text.find("*/", i + 2)
-            if j < 0:
-                raise ValueError("a /* comment is not closed")
-            out.append(re.sub(r"[^\n]", " ", text[i:j + 2]))
-            i = j + 2
-        else:
-            out.append(c)
-            i += 1
-    return "".join(out)
-
-
-def load_file(path: Path) -> Config:
-    try:
-        text = path.read_text(encoding="utf-8-sig")
-    except PermissionError:
-        raise ConfigError(f"cannot read {path}: permission denied for uid {os.getuid()} "
-                          "(make it readable by all, e.g. chmod a+r)") from None
-    except OSError as exc:
-        raise ConfigError(f"cannot read {path}: {exc.strerror}") from None
-    try:
-        value = json.loads(strip_comments(text))
-    except ValueError as exc:
-        raise ConfigError(f"{path} is not valid JSON: {exc}") from None
-    if not isinstance(value, dict):
-        raise ConfigError(f"{path} must hold a JSON object, not {type(value).__name__}")
-    return value
-
-
-def config_files(paths: Sequence[str]) -> list[Path]:
-    """The files named by `paths` (a folder means its *.json, sorted)."""
-    files: list[Path] = []
-    for name in paths:
-        path = Path(name)
-        if path.is_dir() and path.suffix == ".json":
-            # What Docker makes of `-v /host/missing.json:/etc/orthanc/x.json`.
-            raise ConfigError(f"{path} is a folder, not a file: the host file mounted there "
-                              "does not exist (Docker then creates a folder)")
-        if path.is_dir():
-            for child in sorted(path.glob("*.json")):
-                if child.is_dir():
-                    raise ConfigError(f"{child} is a folder, not a file: the host file mounted "
-                                      "there does not exist (Docker then creates a folder)")
-                files.append(child)
-        elif path.is_file():
-            files.append(path)
-        else:
-            raise ConfigError(f"configuration file {path} does not exist")
-    return files
-
-
-# ---------------------------------------------------------------- environment
-
-def pascal_case(part: str) -> str:
-    """PYTHON_SCRIPT -> PythonScript; parts with lowercase stay as written."""
-    if any(c.islower() for c in part):
-        return part
-    return "".join(word[:1] + word[1:].lower() for word in part.split("_"))
-
-
-def env_option_path(name: str) -> list[str]:
-    """ORTHANC__PYTHON__ALLOW_THREADS -> ["Python", "AllowThreads"]."""
-    parts = name[len(ENV_PREFIX):].split("__")
-    if not all(parts) or any(p.startswith("_") or p.endswith("_") for p in parts):
-        raise ConfigError(f"{name}: cannot read an option name from it (parts are "
-                          "separated by exactly two underscores)")
-    return [pascal_case(p) for p in parts]
-
-
-def parse_env_value(name: str, raw: str) -> Any:
-    try:
-        return json.loads(raw)
-    except ValueError as exc:
-        if raw.lstrip()[:1] in ("{", "[", '"'):
-            raise ConfigError(f"{name} is not valid JSON ({exc}): {abbreviate(raw)}") from None
-        return raw
-
-
-def abbreviate(text: str, limit: int = 60) -> str:
-    return text if len(text) <= limit else text[:limit] + "..."
-
-
-def env_layers(environ: Mapping[str, str]) -> list[tuple[str, Config]]:
-    """(source, partial configuration) from ORTHANC_JSON and ORTHANC__*;
-    shallower names first, so ORTHANC__PYTHON__X refines ORTHANC__PYTHON."""
-    layers: list[tuple[str, Config]] = []
-    if environ.get(ENV_JSON, "").strip():
-        whole = parse_env_value(ENV_JSON, environ[ENV_JSON])
-        if not isinstance(whole, dict):
-            raise ConfigError(f"{ENV_JSON} must be a JSON object")
-        layers.append((ENV_JSON, whole))
-    names = [n for n in environ if n.startswith(ENV_PREFIX)]
-    for name in sorted(names, key=lambda n: (n.count("__"), n)):
-        keys = env_option_path(name)
-        value: Any = parse_env_value(name, environ[name])
-        for key in reversed(keys):
-            value = {key: value}
-        layers.append((name, value))
-    return layers
-
-
-# ---------------------------------------------------------------- merging
-
-def merge(base: Config, override: Config, source: str, origins: dict[str, str]) -> None:
-    """Merge `override` into `base`; objects key by key, the rest replaced.
-
-    `origins` records, per top-level option, the last source that set it,
-    for the error messages.
-    """
-    for key, value in override.items():
-        if isinstance(value, dict) and isinstance(base.get(key), dict):
-            merge(base[key], value, source, {})
-        else:
-            base[key] = value
-        origins[key] = source
-
-
-def absolute_paths(config: Config, folder: Path) -> Config:
-    """A copy of `config` with its relative path options made absolute."""
-    config = json.loads(json.dumps(config))
-    for keys in PATH_OPTIONS:
-        parent = config
-        for key in keys[:-1]:
-            child = parent.get(key)
-            parent = child if isinstance(child, dict) else {}
-        value = parent.get(keys[-1])
-        if isinstance(value, str) and value and not os.path.isabs(value):
-            parent[keys[-1]] = str(folder / value)
-    for key in PATH_LIST_OPTIONS:
-        if isinstance(config.get(key), list):
-            config[key] = [str(folder / v) if isinstance(v, str) and v and not os.path.isabs(v)
-                           else v for v in config[key]]
-    return config
-
-
-def gather(paths: Sequence[str], environ: Mapping[str, str]) -> tuple[Config, dict[str, str]]:
-    config: Config = json.loads(json.dumps(DEFAULTS))
-    origins = {key: "the image defaults" for key in config}
-    for path in config_files(paths):
-        merge(config, absolute_paths(load_file(path), path.parent), str(path), origins)
-    for source, layer in env_layers(environ):
-        merge(config, absolute_paths(layer, Path(CONFIG_DIR)), source, origins)
-    return config, origins
 
 
 # ---------------------------------------------------------------- checks
@@ -256,7 +66,7 @@ def script_option(config: Config) -> tuple[str | None, str]:
     return None, "PythonScript"
 
 
-def choose_script(config: Config, origins: dict[str, str], scripts_dir: str) -> str | None:
+def choose_script(config: Config, origins: Origins, scripts_dir: str) -> str | None:
     """Apply the /scripts convention; returns a note for the log."""
     script, _ = script_option(config)
     if script is not None or not os.path.isdir(scripts_dir):
@@ -264,7 +74,7 @@ def choose_script(config: Config, origins: dict[str, str], scripts_dir: str) -> 
     found = sorted(p for p in Path(scripts_dir).glob("*.py") if not p.name.startswith("."))
     if len(found) == 1:
         config["PythonScript"] = str(found[0])
-        origins["PythonScript"] = f"the {scripts_dir} convention"
+        origins.sources["PythonScript"] = f"the {scripts_dir} convention"
         return f"PythonScript is {found[0]} (the only *.py in {scripts_dir})"
     if len(found) > 1:
         names = ", ".join(p.name for p in found)
@@ -273,10 +83,10 @@ def choose_script(config: Config, origins: dict[str, str], scripts_dir: str) -> 
     return None
 
 
-def check(config: Config, origins: dict[str, str]) -> None:
+def check(config: Config, origins: Origins) -> None:
     script, option = script_option(config)
     if script is not None:
-        source = origins.get(option.split(".")[0], "?")
+        source = origins.of(option)
         if not isinstance(script, str):
             raise ConfigError(f"{option} must be a string (set by {source})")
         if not os.path.exists(script):
@@ -292,8 +102,43 @@ def check(config: Config, origins: dict[str, str]) -> None:
         folder = config.get(option)
         if isinstance(folder, str) and folder and not writable(folder):
             raise ConfigError(f"{option} {folder} is not writable by uid {os.getuid()} (set by "
-                              f"{origins.get(option, '?')}): use a named volume, or chown the "
+                              f"{origins.of(option)}): use a named volume, or chown the "
                               "host folder to that uid")
+
+def check_postgresql(config: Config, environ: Mapping[str, str]) -> None:
+    if not any(rule.name == "PostgreSQL" for rule, _ in enabled_plugins(config, environ)):
+        return
+    postgresql = config.get("PostgreSQL")
+    if isinstance(postgresql, dict) and not (postgresql.get("Host") or postgresql.get("ConnectionUri")):
+        raise ConfigError("PostgreSQL.Host is not set (the PostgreSQL plugin is enabled): set "
+                          "ORTHANC__POSTGRESQL__HOST, or PostgreSQL.ConnectionUri")
+
+
+def orthanc_version(status: str = "/var/lib/dpkg/status") -> tuple[int, ...]:
+    """The version of Debian's orthanc package, () when unknown."""
+    try:
+        text = Path(status).read_text(encoding="utf-8", errors="replace")
+    except OSError:
+        return ()
+    for block in text.split("\n\n"):
+        if "\nPackage: orthanc\n" in "\n" + block + "\n":
+            for line in block.splitlines():
+                if line.startswith("Version:"):
+                    numbers = line.split()[1].split(":")[-1].split("+")[0].split("-")[0]
+                    return tuple(int(n) for n in numbers.split(".") if n.isdigit())
+    return ()
+
+
+def check_users(config: Config, version: tuple[int, ...]) -> None:
+    """Orthanc 1.13 refuses to start with remote access and authentication
+    but no user (older ones made orthanc/orthanc): say so in one line."""
+    if version < (1, 13) or not config.get("RemoteAccessAllowed", False):
+        return
+    if config.get("AuthenticationEnabled", True) is False or config.get("RegisteredUsers"):
+        return
+    raise ConfigError("no RegisteredUsers: Orthanc 1.13 does not start with remote access and "
+                      "authentication but no user; set ORTHANC_PASSWORD (user orthanc), "
+                      "ORTHANC__REGISTERED_USERS, or ORTHANC__AUTHENTICATION_ENABLED=false")
 
 
 def writable(folder: str) -> bool:
@@ -302,6 +147,122 @@ def writable(folder: str) -> bool:
     while not path.exists() and path != path.parent:
         path = path.parent
     return path.is_dir() and os.access(path, os.W_OK | os.X_OK)
+
+
+# ---------------------------------------------------------------- start-up variables
+
+def orthanc_options(environ: Mapping[str, str]) -> tuple[list[str], list[str]]:
+    """Orthanc's command-line options from the variables, and warnings."""
+    options: list[str] = []
+    warnings: list[str] = []
+    if flag(environ, "TRACE_ENABLED"):
+        options.append("--trace")
+    elif flag(environ, "VERBOSE_ENABLED"):
+        options.append("--verbose")
+    logdir, logfile = environ.get("LOGDIR", ""), environ.get("LOGFILE", "")
+    if logdir:
+        if not writable(logdir):
+            raise ConfigError(f"LOGDIR {logdir} is not writable by uid {os.getuid()}")
+        options.append(f"--logdir={logdir}")
+        if logfile:
+            warnings.append(f"LOGFILE is ignored: LOGDIR is set ({logdir})")
+    elif logfile:
+        if not writable(os.path.dirname(os.path.abspath(logfile))):
+            raise ConfigError(f"LOGFILE {logfile}: its folder is not writable by uid {os.getuid()}")
+        options.append(f"--logfile={logfile}")
+    if flag(environ, "NO_JOBS"):
+        options.append("--no-jobs")
+    return options, warnings
+
+
+def run_before_startup(environ: Mapping[str, str]) -> None:
+    """BEFORE_ORTHANC_STARTUP_SCRIPT: a command run before Orthanc (with its
+    arguments, as a shell would split them); failing stops the start."""
+    command = environ.get("BEFORE_ORTHANC_STARTUP_SCRIPT", "")
+    if not command.strip():
+        return
+    name = "BEFORE_ORTHANC_STARTUP_SCRIPT"
+    try:
+        argv = shlex.split(command)
+    except ValueError as exc:
+        raise ConfigError(f"{name} cannot be split into a command: {exc}") from None
+    program = argv[0] if "/" in argv[0] else shutil.which(argv[0])
+    if program is None or not os.path.isfile(program):
+        raise ConfigError(f"{name}: {argv[0]} does not exist")
+    if not os.access(program, os.X_OK):
+        raise ConfigError(f"{name}: {program} is not executable (chmod +x, or start the "
+                          "value with sh)")
+    log(f"running {name}: {abbreviate(command)}")
+    code = subprocess.run(argv, check=False).returncode
+    if code != 0:
+        raise ConfigError(f"{name} ({abbreviate(command)}) failed with exit code {code}")
+
+
+# ---------------------------------------------------------------- requirements
+
+def requirements_file(config: Config, environ: Mapping[str, str]) -> Path | None:
+    """The requirements.txt to install at start-up, if asked for."""
+    raw = environ.get(REQUIREMENTS_VARIABLE, "")
+    if raw.startswith("/"):
+        path = Path(raw)
+    elif not flag(environ, REQUIREMENTS_VARIABLE):
+        return None
+    else:
+        script, _ = script_option(config)
+        if not isinstance(script, str):
+            raise ConfigError(f"{REQUIREMENTS_VARIABLE}=true, but no Python script is configured "
+                              "(requirements.txt is looked for beside it)")
+        path = Path(script).parent / "requirements.txt"
+    if not path.is_file():
+        raise ConfigError(f"{REQUIREMENTS_VARIABLE}: {path} does not exist")
+    if not os.access(path, os.R_OK):
+        raise ConfigError(f"{REQUIREMENTS_VARIABLE}: {path} cannot be read by uid {os.getuid()}")
+    return path
+
+
+def pip_interpreter(environ: Mapping[str, str]) -> str:
+    """A Python that has pip: the image's venv (VIRTUAL_ENV), else this one."""
+    venv = environ.get("VIRTUAL_ENV", "")
+    candidate = os.path.join(venv, "bin", "python") if venv else ""
+    return candidate if candidate and os.path.exists(candidate) else sys.executable
+
+
+def install_requirements(path: Path, environ: Mapping[str, str], cache: str = REQUIREMENTS_CACHE,
+                         python: str = sys.executable) -> str:
+    """A venv in `cache` with `path` pip-installed; reused while the file
+    and the Python are the same. Returns the venv's folder."""
+    if not writable(cache):
+        raise ConfigError(f"{REQUIREMENTS_VARIABLE}: {cache} is not writable by uid {os.getuid()} "
+                          f"(mount a volume there: -v orthanc-python-cache:{cache})")
+    text = path.read_bytes()
+    version = f"{sys.version_info.major}.{sys.version_info.minor}"
+    digest = hashlib.sha256(text + version.encode()).hexdigest()[:16]
+    venv = Path(cache) / f"venv-py{version}-{digest}"
+    stamp = venv / ".installed"
+    if stamp.exists():
+        log(f"requirements of {path} already installed in {venv}")
+        return str(venv)
+    log(f"installing {path} into {venv} ({REQUIREMENTS_VARIABLE})")
+    shutil.rmtree(venv, ignore_errors=True)
+    # A venv without its own pip (seconds faster); the image's pip installs into it.
+    steps = [
+        [python, "-m", "venv", "--without-pip", str(venv)],
+        [pip_interpreter(environ), "-m", "pip", "--python", str(venv / "bin" / "python"), "install",
+         "--disable-pip-version-check", "--no-input", "--cache-dir", str(Path(cache) / "pip"),
+         "-r", str(path)],
+    ]
+    for step in steps:
+        done = subprocess.run(step, capture_output=True, text=True, check=False)
+        if done.returncode != 0:
+            shutil.rmtree(venv, ignore_errors=True)
+            lines = [ln for ln in (done.stderr or done.stdout).splitlines() if ln.strip()]
+            reason = lines[-1].strip() if lines else f"exit code {done.returncode}"
+            raise ConfigError(f"{REQUIREMENTS_VARIABLE}: pip could not install {path}: "
+                              f"{abbreviate(reason, 200)}")
+        if done.stdout.strip() and step is steps[-1]:
+            log(done.stdout.strip().splitlines()[-1])
+    stamp.write_text(f"{path}\n")
+    return str(venv)
 
 
 # ---------------------------------------------------------------- main
@@ -323,18 +284,41 @@ def write_config(config: Config, path: str) -> None:
 
 
 def prepare(argv: Sequence[str], environ: Mapping[str, str], generated: str = GENERATED,
-            orthanc: str = ORTHANC, scripts_dir: str = SCRIPTS_DIR) -> list[str]:
+            orthanc: str = ORTHANC, scripts_dir: str = SCRIPTS_DIR,
+            secrets_dir: str = "/run/secrets", plugins_available: str | None = None,
+            cache: str = REQUIREMENTS_CACHE) -> list[str]:
     """Everything but the exec: returns Orthanc's command line."""
     options, paths = split_arguments(argv)
-    config, origins = gather(paths, environ)
+    config, origins = gather(paths, environ, secrets_dir)
     note = choose_script(config, origins, scripts_dir)
     check(config, origins)
+    notes = apply_plugins(config, origins, environ,
+                          *([plugins_available] if plugins_available else []))
+    check_postgresql(config, environ)
+    check_users(config, orthanc_version(environ.get("ORTHANC_PYTHON_DPKG_STATUS",
+                                                    "/var/lib/dpkg/status")))
+    variable_options, warnings = orthanc_options(environ)
+    requirements = requirements_file(config, environ)
+    verbose = flag(environ, "VERBOSE_STARTUP", empty=True)
+    for warning in origins.warnings + warnings:
+        log(f"warning: {warning}")
+    run_before_startup(environ)
+    if requirements is not None:
+        python = config.setdefault("Python", {})
+        if not isinstance(python, dict):
+            raise ConfigError("Python must be a JSON object")
+        python["VirtualEnv"] = install_requirements(requirements, environ, cache)
     write_config(config, generated)
-    sources = sorted(set(origins.values()) - {"the image defaults"})
+    sources = sorted(origins.values() - {"the image defaults"})
     log(f"configuration from {', '.join(sources) or 'the image defaults only'} -> {generated}")
-    if note:
-        log(note)
-    return [orthanc, *options, generated]
+    for line in ([note] if note else []) + notes:
+        log(line)
+    if verbose:
+        log("final configuration (secrets masked):\n"
+            + json.dumps(masked(config), indent=2, sort_keys=True))
+    command = [orthanc, *variable_options, *options, generated]
+    log(f"starting {' '.join(command)}")
+    return command
 
 
 def log(message: str) -> None:
@@ -351,7 +335,10 @@ def main(argv: Sequence[str] | None = None, environ: Mapping[str, str] | None = 
     orthanc = environ.get("ORTHANC_PYTHON_ORTHANC", ORTHANC)  # tests run a stand-in
     try:
         command = prepare(argv, environ, environ.get("ORTHANC_PYTHON_GENERATED", GENERATED),
-                          orthanc, environ.get("ORTHANC_PYTHON_SCRIPTS_DIR", SCRIPTS_DIR))
+                          orthanc, environ.get("ORTHANC_PYTHON_SCRIPTS_DIR", SCRIPTS_DIR),
+                          environ.get("ORTHANC_PYTHON_SECRETS_DIR", "/run/secrets"),
+                          environ.get("ORTHANC_PYTHON_PLUGINS_AVAILABLE"),
+                          environ.get("ORTHANC_PYTHON_CACHE", REQUIREMENTS_CACHE))
         # exec: Orthanc takes this process's place, so tini's SIGTERM reaches it.
         os.execv(command[0], command)
     except ConfigError as exc:

@@ -19,6 +19,7 @@ import containers
 import pytest
 
 ROOT = Path(__file__).resolve().parents[2]
+ORTHANC_1_13 = tuple(int(n) for n in os.environ.get("ORTHANC_DOCKER_ORTHANC", "0").split(".")) >= (1, 13)
 _CONTAINERS_KEY = pytest.StashKey[list[containers.Container]]()
 
 
@@ -36,7 +37,13 @@ def load_module(name: str, path: Path) -> types.ModuleType:
 
 
 @pytest.fixture(scope="session")
-def entrypoint() -> types.ModuleType:
+def orthanc_config() -> types.ModuleType:
+    # Under its own name: the entrypoint imports it so.
+    return load_module("orthanc_config", ROOT / "docker" / "orthanc_config.py")
+
+
+@pytest.fixture(scope="session")
+def entrypoint(orthanc_config: types.ModuleType) -> types.ModuleType:
     return load_module("orthanc_docker_entrypoint", ROOT / "docker" / "entrypoint.py")
 
 
@@ -81,13 +88,24 @@ def run_container(request: pytest.FixtureRequest) -> Generator[containers.RunCon
     started = request.node.stash.setdefault(_CONTAINERS_KEY, [])
 
     def run(image: str, **kwargs: object) -> containers.Container:
-        container = containers.start(image, **kwargs)  # type: ignore[arg-type]
+        env = dict(kwargs.pop("env", None) or {})  # type: ignore[call-overload]
+        if ORTHANC_1_13 and "ORTHANC__REGISTERED_USERS" not in env:
+            # Orthanc 1.13 has no default user: the one older ones made.
+            env["ORTHANC_PASSWORD"] = containers.DEFAULT_AUTH[1]
+        container = containers.start(image, env=env, **kwargs)  # type: ignore[arg-type]
         started.append(container)
         return container
 
     yield run
     for container in started:
         container.remove()
+
+
+def pytest_configure(config: pytest.Config) -> None:
+    config.addinivalue_line(
+        "markers",
+        "smoke: the subset of the image tests also run on the non-default tags (nox -s docker)",
+    )
 
 
 @pytest.hookimpl(wrapper=True)

@@ -19,9 +19,28 @@ def test_tag_carries_plugin_python_and_base(docker_tools: types.ModuleType) -> N
     assert docker_tools.image_tag("4.1.0", "3.11", "bookworm") == "orthanc-python:4.1.0-py3.11-bookworm"
 
 
+def test_image_matrix_comes_from_the_suite_table(docker_tools: types.ModuleType) -> None:
+    tags = docker_tools.image_matrix("4.1.0")
+    assert [(t.tag, t.default) for t in tags] == [
+        ("orthanc-python:4.1.0-py3.13-trixie", True),
+        ("orthanc-python:4.1.0-py3.14-forky", False),
+        ("orthanc-python:4.1.0-py3.11-bookworm", False),
+    ]
+    args = docker_tools.build_args(docker_tools.SUITES["forky"], "4.1.0")
+    assert args["BASE_IMAGE"] == "debian:forky-slim" and args["PYTHON_VERSION"] == "3.14"
+    assert args["BUILD_JOBS"] == "2"
+
+
+def test_dockerfile_defaults_match_the_default_tag(docker_tools: types.ModuleType) -> None:
+    text = (ROOT / "docker" / "Dockerfile").read_text()
+    default = docker_tools.SUITES[docker_tools.IMAGE_SUITES[0]]
+    assert text.count(f"ARG PYTHON_VERSION={default.python}\n") == 2  # builder and runtime
+
+
 def test_base_image_is_read_from_the_dockerfile(docker_tools: types.ModuleType) -> None:
     text = (ROOT / "docker" / "Dockerfile").read_text()
-    assert docker_tools.dockerfile_base_image(text) == "debian:bookworm-slim"
+    # A plain `docker build` of the Dockerfile gives the default tag's suite.
+    assert docker_tools.dockerfile_base_image(text) == f"debian:{docker_tools.IMAGE_SUITES[0]}-slim"
     assert docker_tools.dockerfile_base_image("ARG B=debian:trixie-slim\nFROM $B AS x\n") == "debian:trixie-slim"
     with pytest.raises(ValueError, match="no ARG default"):
         docker_tools.dockerfile_base_image("ARG B\nFROM ${B}\n")
@@ -139,6 +158,14 @@ def test_slim_rootfs(docker_tools: types.ModuleType, tmp_path: Path) -> None:
     assert "Suites: bookworm bookworm-updates" in sources
     assert "URIs: http://deb.debian.org/debian-security" in sources
     assert "path-include /usr/share/doc/*/copyright" in (tmp_path / "etc/dpkg/dpkg.cfg.d/docker-slim").read_text()
+    assert not (tmp_path / "etc/apt/apt.conf.d/99no-check-valid-until").exists()
+
+
+def test_slim_testing_rootfs_ignores_valid_until(docker_tools: types.ModuleType, tmp_path: Path) -> None:
+    for folder in ("usr/sbin", "etc/apt"):
+        (tmp_path / folder).mkdir(parents=True)
+    docker_tools.slim_rootfs(tmp_path, "forky")
+    assert "Check-Valid-Until" in (tmp_path / "etc/apt/apt.conf.d/99no-check-valid-until").read_text()
 
 
 def test_missing_packages(docker_tools: types.ModuleType) -> None:
@@ -162,10 +189,11 @@ def test_build_command_reads_the_context_from_stdin(docker_tools: types.ModuleTy
 
 
 def test_limits(docker_tools: types.ModuleType) -> None:
-    m = docker_tools.Measurements(tag="t", size=240_000_000, rebuild_seconds=1.0,
-                                  example_rebuild_seconds=0.5)
+    default = docker_tools.TagReport("trixie", "t:1", default=True, size=240_000_000)
+    other = docker_tools.TagReport("forky", "t:2", size=320_000_000)  # only the default is held to it
+    m = docker_tools.Measurements([default, other], rebuild_seconds=1.0, example_rebuild_seconds=0.5)
     assert docker_tools.check_limits(m) == []
-    m.size, m.rebuild_seconds = 301_000_000, 31.0
+    default.size, m.rebuild_seconds = 301_000_000, 31.0
     problems = docker_tools.check_limits(m)
     assert len(problems) == 2 and re.search(r"301 MB, over 300 MB", problems[0])
-    assert any("240 MB" in line for line in docker_tools.Measurements(size=240_000_000).lines())
+    assert any("320 MB" in line for line in m.lines())

@@ -74,6 +74,7 @@ def seed_files(folder: Path, script: str, config: str = SEED_CONFIG) -> dict[str
 
 # ------------------------------------------------------------- the seed
 
+@pytest.mark.smoke
 def test_seed_hello_world(image: str, run_container: RunContainer, shared_dir: Path) -> None:
     c = run_container(image, files=seed_files(shared_dir, (SCRIPTS / "hello_world.py").read_text()))
     logs = c.wait_for_log("Hello world!")
@@ -95,6 +96,7 @@ def test_seed_rest_callbacks(image: str, run_container: RunContainer, shared_dir
     assert c.request("/titi").status == 404
 
 
+@pytest.mark.smoke
 def test_upload_triggers_on_stored_instance(image: str, run_container: RunContainer,
                                             shared_dir: Path) -> None:
     c = run_container(image, files=seed_files(shared_dir, (SCRIPTS / "stored_instance.py").read_text()))
@@ -106,6 +108,7 @@ def test_upload_triggers_on_stored_instance(image: str, run_container: RunContai
 
 # ------------------------------------------------------------- environment
 
+@pytest.mark.smoke
 def test_environment_configuration(image: str, run_container: RunContainer, shared_dir: Path) -> None:
     write(shared_dir, "inspect.py", INSPECT_SCRIPT)
     write(shared_dir, "other.py", "raise SystemExit('not this one')\n")
@@ -160,6 +163,7 @@ def test_healthcheck_reports_healthy(image: str, run_container: RunContainer) ->
     assert "answers" in health["Log"][-1]["Output"]
 
 
+@pytest.mark.smoke
 def test_docker_stop_is_clean_and_quick(image: str, run_container: RunContainer,
                                         shared_dir: Path) -> None:
     c = run_container(image, files=seed_files(shared_dir, CHANGES_SCRIPT))
@@ -217,6 +221,7 @@ def assert_one_clear_error(done: object, *expected: str) -> str:
     return errors[0]
 
 
+@pytest.mark.smoke
 def test_missing_script_is_one_clear_error(image: str) -> None:
     done = containers.run_to_exit(image, env={"ORTHANC__PYTHON_SCRIPT": "/scripts/missing.py"})
     assert_one_clear_error(done, "/scripts/missing.py does not exist", "ORTHANC__PYTHON_SCRIPT")
@@ -250,10 +255,12 @@ def test_bad_config_file_is_one_clear_error(image: str, shared_dir: Path, config
     assert_one_clear_error(containers.run_to_exit(image, files=files), expected)
 
 
+@pytest.mark.smoke
 def test_tag_and_label_carry_the_plugin_version(image: str) -> None:
     version = os.environ.get("ORTHANC_DOCKER_PLUGIN_VERSION")
     if not version:
         pytest.skip("ORTHANC_DOCKER_PLUGIN_VERSION is not set (nox -s docker sets it)")
     labels = json.loads(containers.docker("image", "inspect", image).stdout)[0]["Config"]["Labels"]
     assert labels["org.opencontainers.image.version"] == version
-    assert image.endswith(f":{version}-py3.11-bookworm")
+    python, suite = os.environ.get("ORTHANC_DOCKER_PYTHON"), os.environ.get("ORTHANC_DOCKER_SUITE")
+    assert image.endswith(f":{version}-py{python}-{suite}")
