@@ -21,7 +21,6 @@ from .naming import (
     is_internal_sentinel,
     python_class_name,
     python_enum_value_name,
-    python_function_name,
     python_method_name,
 )
 

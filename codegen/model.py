@@ -10,7 +10,7 @@ import dataclasses
 import json
 import typing
 from dataclasses import asdict, dataclass, field
-from typing import Any, Dict, List, Optional, Type, TypeVar
+from typing import Any, List, Optional, Type, TypeVar
 
 # Values of CType.kind.
 VOID = "void"
