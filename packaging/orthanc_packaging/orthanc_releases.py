@@ -73,7 +73,7 @@ Run = Callable[[Sequence[str]], "subprocess.CompletedProcess[str]"]
 
 
 def _run(command: Sequence[str]) -> subprocess.CompletedProcess[str]:
-    return subprocess.run(list(command), capture_output=True, text=True, check=False)
+    return subprocess.run(list(command), capture_output=True, text=True, check=False, timeout=300)
 
 
 def header_version(header: Path) -> str | None:
@@ -99,9 +99,10 @@ def parse_orthanc_version(text: str) -> str | None:
 
 
 def orthanc_version(command: Sequence[str], run: Run = _run) -> str | None:
+    """The version an `Orthanc --version` command prints (the whole command)."""
     try:
-        result = run([*command, "--version"])
-    except OSError:
+        result = run(list(command))
+    except (OSError, subprocess.SubprocessError):
         return None
     return parse_orthanc_version(result.stdout) if result.returncode == 0 else None
 
@@ -131,7 +132,7 @@ def this_host(run: Run = _run, os_release: Path = Path("/etc/os-release")) -> Ho
     binary = os.environ.get(ENV_BINARY) or ORTHANC_INSIDE
     return Host(
         suite=debian_suite(os_release) or "unknown",
-        orthanc=orthanc_version([binary], run) or "?",
+        orthanc=orthanc_version([binary, "--version"], run) or "?",
         sdk=(header_version(header) if header else None) or "?",
         sdk_header=header,
     )
@@ -256,7 +257,7 @@ def _root_cells(
         reason = f"skipped: {python.describe()}: {python.problem}" if python.problem else None
     except roots.RootError as exc:
         python, reason = None, f"skipped: {exc}"
-    orthanc = orthanc_version(root.command([ORTHANC_INSIDE]), run) or suite.orthanc
+    orthanc = orthanc_version(root.command([ORTHANC_INSIDE, "--version"]), run) or suite.orthanc
     own = header_version(root.host_path(SDK_INSIDE)) or suite.sdk
     base = Target(suite=suite.name, orthanc=orthanc, sdk=own, root=root,
                   orthanc_binary=str(root.wrapper(ORTHANC_INSIDE)),
@@ -297,8 +298,16 @@ def venv_runner(cell: Cell) -> Callable[..., subprocess.CompletedProcess[str]]:
     root = cell.target.root if cell.target is not None else None
     if root is None:
         return subprocess.run
-    extra = {"PIP_CERT": roots.HOST_CA_INSIDE} if root.has(roots.HOST_CA_INSIDE) else {}
-    return root.runner(extra)
+    return root.runner(root_pip_environment(root))
+
+
+def root_pip_environment(root: roots.Root) -> dict[str, str]:
+    """pip inside a root trusts the host's CA bundle: PIP_CERT, and
+    SSL_CERT_FILE for the truststore that recent pips use (a host value of
+    either names the root's own bundle there, which lacks the host's CAs)."""
+    if not root.has(roots.HOST_CA_INSIDE):
+        return {}
+    return {name: roots.HOST_CA_INSIDE for name in ("PIP_CERT", "SSL_CERT_FILE", "REQUESTS_CA_BUNDLE")}
 
 
 def venv_name(cell: Cell) -> str:
