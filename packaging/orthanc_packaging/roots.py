@@ -16,6 +16,7 @@ server started this way is stopped by its PID like any other.
 from __future__ import annotations
 
 import contextlib
+
 try:
     import fcntl
 except ImportError:  # Windows: no roots there anyway
@@ -31,6 +32,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Callable, Iterator, Mapping, Sequence
 
+from . import system
 from .discovery import PROBE_SCRIPT, Candidate, FoundPython, found_python_from_probe
 from .report import Reporter
 
@@ -175,7 +177,8 @@ class Root:
         def run_inside(command: Sequence[str], **kwargs: Any) -> subprocess.CompletedProcess[str]:
             if env:
                 kwargs["env"] = {**(kwargs.get("env") or os.environ), **env}
-            return subprocess.run(self.command(command), **kwargs)
+            check = kwargs.pop("check", False)
+            return subprocess.run(self.command(command), check=check, **kwargs)
 
         return run_inside
 
@@ -258,8 +261,6 @@ def _prepare_new_root(path: Path, target: Suite) -> None:
 
 def _debootstrap_available(reporter: Reporter | None) -> None:
     """debootstrap (and unshare, chroot) on the host, installed when missing."""
-    from . import system  # noqa: PLC0415 - system imports nothing of ours but report
-
     try:
         system.ensure_packages(("debootstrap",), reporter=reporter)
     except system.SystemSetupError as error:

@@ -8,6 +8,7 @@ import json
 import re
 import subprocess
 from pathlib import Path
+from typing import ClassVar
 
 import pytest
 from orthanc_packaging import cmake, orthanc_releases, roots
@@ -30,7 +31,7 @@ def header_text(major: int, minor: int, revision: int) -> str:
 class FakeRoots:
     """make_root stand-in: a folder per suite with its header and libpython."""
 
-    SDK = {"bookworm": (1, 10, 1), "trixie": (1, 12, 6), "forky": (1, 13, 0)}
+    SDK: ClassVar[dict[str, tuple[int, int, int]]] = {"bookworm": (1, 10, 1), "trixie": (1, 12, 6), "forky": (1, 13, 0)}
 
     def __init__(self, base: Path, failing: tuple[str, ...] = ()) -> None:
         self.base = base
