@@ -50,6 +50,7 @@ SDK_HEADER_VAR = "ORTHANC_TESTS_SDK_HEADER"
 # Set (to the Debian suite) when Orthanc runs inside a Debian root: the
 # plugin's Python and its files are those of the root, not of this host.
 ROOT_VAR = "ORTHANC_TESTS_ROOT"
+ROOT_DIR_VAR = "ORTHANC_TESTS_ROOT_DIR"  # that root's folder, seen from here
 # A host executable running the interpreter of the Python the plugin embeds
 # (a root's wrapper); without it, tests look for python3.X on this host.
 EMBEDDED_PYTHON_VAR = "ORTHANC_TESTS_EMBEDDED_PYTHON"
@@ -107,6 +108,20 @@ def sdk_header() -> Path:
 def in_root() -> str | None:
     """The Debian suite whose root Orthanc runs in, None on this host."""
     return os.environ.get(ROOT_VAR) or None
+
+
+def host_view(path: str | Path) -> Path:
+    """Where a path that Orthanc (or its Python) names is seen from the tests:
+    itself on this host; in a Debian root, the root's folder + path, but for
+    the folders bound at the same path (the project, /tmp)."""
+    path = Path(path)
+    root_dir = os.environ.get(ROOT_DIR_VAR)
+    if not in_root() or not root_dir or not path.is_absolute():
+        return path
+    for bound in (REPO_ROOT, Path("/tmp")):
+        if path == bound or bound in path.parents:
+            return path
+    return Path(root_dir) / path.relative_to("/")
 
 
 def ephemeral_port_range() -> tuple[int, int]:

@@ -64,6 +64,7 @@ ENV_SDK_VERSION = "ORTHANC_TESTS_SDK_VERSION"
 ENV_SDK_HEADER = "ORTHANC_TESTS_SDK_HEADER"
 ENV_SUITE = "ORTHANC_TESTS_DEBIAN_SUITE"
 ENV_ROOT = "ORTHANC_TESTS_ROOT"  # set (to the suite) when Orthanc runs in a root
+ENV_ROOT_DIR = "ORTHANC_TESTS_ROOT_DIR"  # that root's folder on the host
 ENV_EMBEDDED_PYTHON = "ORTHANC_TESTS_EMBEDDED_PYTHON"
 
 SDK_INSIDE = f"/usr/include/orthanc/{cmake.SDK_HEADER}"
@@ -285,6 +286,7 @@ def test_environment(cell: Cell, library: Path | None = None) -> dict[str, str]:
             env[ENV_SDK_HEADER] = str(copy)
     if t.root is not None:
         env[ENV_ROOT] = t.root.suite.name
+        env[ENV_ROOT_DIR] = str(t.root.path)
     if t.orthanc_binary:
         env[ENV_BINARY] = t.orthanc_binary
     if t.embedded_python:

@@ -118,11 +118,12 @@ def host_binds(project_root: Path) -> list[Path]:
 # Inside the root: back to the caller's folder when the root has it (the
 # project and /tmp are bound at the same paths), then the command, with the
 # caller's environment but not its PATH or venv (those name host programs).
-INNER_SCRIPT = (
-    'cd "$1" 2>/dev/null || cd /; shift; '
-    'exec env -u VIRTUAL_ENV -u PYTHONHOME '
-    'PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin "$@"'
-)
+ROOT_PATH = "PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin"
+INNER_SCRIPT = f'cd "$1" 2>/dev/null || cd /; shift; exec env -u VIRTUAL_ENV -u PYTHONHOME {ROOT_PATH} "$@"'
+# A wrapper's (Orthanc's) environment is its caller's, VIRTUAL_ENV included:
+# the test harness sets it on purpose.
+WRAPPER_INNER_SCRIPT = f'cd "$1" 2>/dev/null || cd /; shift; exec env {ROOT_PATH} "$@"'
+
 
 
 def mount_steps(root: Path, binds: Sequence[Path] = ()) -> list[str]:
@@ -135,12 +136,12 @@ def mount_steps(root: Path, binds: Sequence[Path] = ()) -> list[str]:
     return steps
 
 
-def enter_script(root: Path, binds: Sequence[Path], command_words: str) -> str:
+def enter_script(root: Path, binds: Sequence[Path], command_words: str, inner: str = INNER_SCRIPT) -> str:
     """The `sh -c` script of enter_command; `command_words` is shell text
     (quoted words, or "$@" for a wrapper's arguments)."""
     steps = mount_steps(root, binds)
     steps.append(
-        f"exec chroot {shlex.quote(str(root))} /bin/sh -c {shlex.quote(INNER_SCRIPT)} sh \"$PWD\" {command_words}"
+        f"exec chroot {shlex.quote(str(root))} /bin/sh -c {shlex.quote(inner)} sh \"$PWD\" {command_words}"
     )
     return " && ".join(steps)
 
@@ -207,7 +208,8 @@ class Root:
         bin_dir = self.path.parent / f"{self.suite.name}-bin"
         bin_dir.mkdir(parents=True, exist_ok=True)
         target = bin_dir / (name or Path(program).name)
-        script = enter_script(self.path, host_binds(self.project_root), f'{shlex.quote(program)} "$@"')
+        script = enter_script(self.path, host_binds(self.project_root), f'{shlex.quote(program)} "$@"',
+                              WRAPPER_INNER_SCRIPT)
         text = f"#!/bin/sh\n# {program} inside the Debian {self.suite.name} root ({self.path})\n"
         text += f"exec unshare --mount --propagation private -- sh -c {shlex.quote(script)} sh \"$@\"\n"
         if not target.exists() or target.read_text() != text:

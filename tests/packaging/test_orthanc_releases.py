@@ -165,6 +165,7 @@ def test_test_environment_tells_the_harness_what_it_tests(tmp_path):
     assert env["ORTHANC_TESTS_ORTHANC_VERSION"] == "1.13.0"
     assert env["ORTHANC_TESTS_SDK_VERSION"] == "1.13.0"
     assert env["ORTHANC_TESTS_ROOT"] == env["ORTHANC_TESTS_DEBIAN_SUITE"] == "forky"
+    assert env["ORTHANC_TESTS_ROOT_DIR"] == str(tmp_path / "roots" / "forky")
     assert env["ORTHANC_BINARY"] == forky.target.orthanc_binary
     assert env["ORTHANC_TESTS_EMBEDDED_PYTHON"].endswith("python3.14")
     assert env["ORTHANC_TESTS_SDK_HEADER"].endswith("sdk/orthanc/OrthancCPlugin.h")
