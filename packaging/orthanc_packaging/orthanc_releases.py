@@ -312,6 +312,11 @@ def root_pip_environment(root: roots.Root) -> dict[str, str]:
     return {name: roots.HOST_CA_INSIDE for name in ("PIP_CERT", "SSL_CERT_FILE", "REQUESTS_CA_BUNDLE")}
 
 
+def venv_exists(cell: Cell) -> Callable[[Path], bool]:
+    root = cell.target.root if cell.target is not None else None
+    return Path.exists if root is None else root.exists_inside
+
+
 def venv_name(cell: Cell) -> str:
     root = cell.target.root if cell.target is not None else None
     return f"{root.suite.name}-py{cell.minor}" if root is not None else f"py{cell.minor}"

@@ -207,25 +207,27 @@ def test_cell(
     venv_dir = Path(root) / "build" / "venvs" / orthanc_releases.venv_name(cell)
     try:
         with _venv_lock(venv_dir):
-            target = testing.ensure_target_venv(cell.python, venv_dir, reporter,
-                                                run=orthanc_releases.venv_runner(cell))
+            if cell.in_root:  # made by the root's python, inside
+                target = testing.ensure_target_venv(cell.python, venv_dir, reporter,
+                                                    run=orthanc_releases.venv_runner(cell),
+                                                    exists=orthanc_releases.venv_exists(cell))
+            else:
+                target = testing.ensure_target_venv(cell.python, venv_dir, reporter)
     except testing.TestSetupError as exc:
         reporter.line(f"{cell.name}: test venv failed: {exc}")
         return testing.TestResult(ok=False, error=f"test venv: {exc}")
     basetemp = pytest_tmp_dir(root, cell, suite)
     basetemp.parent.mkdir(parents=True, exist_ok=True)  # pytest makes the last level only
+    # which Orthanc and SDK the cell meets (orthanc_releases.py), for the harness
+    target_env = orthanc_releases.test_environment(cell, built.library)
+    name = cell.name if suite == "integration" else f"{cell.name}-{suite}"
+    args = testing.with_basetemp(pytest_args, basetemp)
+    if target_env:
+        return testing.run_integration_tests(
+            built.library, target, tools_python, reporter, name, root, extra_args=args,
+            base_env={**os.environ, **target_env}, echo=echo, suite=suite)
     return testing.run_integration_tests(
-        built.library,
-        target,
-        tools_python,
-        reporter,
-        cell.name if suite == "integration" else f"{cell.name}-{suite}",
-        root,
-        extra_args=testing.with_basetemp(pytest_args, basetemp),
-        base_env={**os.environ, **orthanc_releases.test_environment(cell, built.library)},
-        echo=echo,
-        suite=suite,
-    )
+        built.library, target, tools_python, reporter, name, root, extra_args=args, echo=echo, suite=suite)
 
 
 TEST_WORKERS_VARIABLE = "ORTHANC_TEST_WORKERS"

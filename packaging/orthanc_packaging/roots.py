@@ -222,6 +222,22 @@ class Root:
     def has(self, inside: str) -> bool:
         return self.host_path(inside).exists()
 
+    def exists_inside(self, path: Path) -> bool:
+        """Does `path` (of a folder bound at the same path) exist as the root
+        sees it? A venv's bin/python there links to the root's /usr/bin/python3.X,
+        a dangling link on the host."""
+        for _ in range(20):  # symbolic links followed by hand, absolute ones into the root
+            if not path.is_symlink():
+                return path.exists() or self.has(str(path))
+            target = Path(os.readlink(path))
+            if not target.is_absolute():
+                path = path.parent / target
+            elif any(b == target or b in target.parents for b in host_binds(self.project_root)):
+                path = target
+            else:
+                path = self.host_path(target)
+        return False
+
     def installed(self) -> set[str]:
         stamp = self.path / STAMP
         return set(stamp.read_text().split()) if stamp.exists() else set()

@@ -186,3 +186,19 @@ class _Lines:
 
     def flush(self):
         pass
+
+
+def test_exists_inside_follows_links_into_the_root(tmp_path):
+    project = tmp_path / "project"
+    root = roots.Root(roots.suite("forky"), tmp_path / "forky", project)
+    (root.path / "usr/bin").mkdir(parents=True)
+    (root.path / "usr/bin/python3.14").write_text("")
+    venv_bin = project / "build/venvs/forky-py3.14/bin"
+    venv_bin.mkdir(parents=True)
+    (venv_bin / "python3.14").symlink_to("/usr/bin/python3.14")
+    (venv_bin / "python").symlink_to("python3.14")
+    (venv_bin / "gone").symlink_to("/usr/bin/python3.99")
+    assert not (venv_bin / "python").exists()  # dangling on the host
+    assert root.exists_inside(venv_bin / "python")
+    assert not root.exists_inside(venv_bin / "gone")
+    assert not root.exists_inside(venv_bin / "missing")
