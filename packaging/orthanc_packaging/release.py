@@ -466,10 +466,11 @@ def run_ci_tests(
     minor: str | None = None,
     pytest_args: Sequence[str] = (),
 ) -> int:
-    """The CI entry: unit tests, then builds for the preferred Python and a
-    second one (ORTHANC_SECOND_TEST_PYTHON, else the newest other found;
-    "none" to skip) with their integration tests; ends with one total line
-    over every pytest run."""
+    """The CI entry: unit tests, then the cells of run_orthanc_release_cells
+    (this host's Orthanc with the preferred Python and a second one, the
+    other Debian suites' Orthanc in their roots) with their integration
+    tests, then the reliability tests of the first; ends with one total
+    line over every pytest run."""
     reporter = reporter or Reporter(prefix="tests")
     root = Path(root)
     dirs = [d for d in UNIT_TEST_DIRS if (root / d).is_dir()]
