@@ -101,7 +101,7 @@ _register_per_python_sessions()
 
 
 def _register_windows_sessions() -> None:
-    for minor in SUPPORTED_MINORS:
+    for minor in windows.EMBEDDABLE_MINORS:
 
         def build_windows(session: nox.Session, minor: str = minor) -> None:
             python = _tools(session)
@@ -242,7 +242,7 @@ def unit(session: nox.Session) -> None:
 
 @nox.session
 def tests(session: nox.Session) -> None:
-    """CI entry: unit tests, then build for the default Python (3.11) and run tests/integration."""
+    """CI entry: unit tests; tests/integration against this host's Orthanc (Python 3.11, and a second Python built with the newest SDK header) and against Debian trixie's and forky's Orthanc in their roots; reliability tests."""
     _system_packages(session)
     python = _tools(session)
     reporter = Reporter(prefix=session.name)
@@ -256,3 +256,13 @@ def from_source(session: nox.Session) -> None:
     """README's "Building from source" verbatim, as root, in clean Debian 12 and 13 roots (overlays of cached debootstrap roots): Orthanc loads the plugin; the generated code equals the pinned libclang's."""
     _tools(session)  # pytest, and PyPI's pinned libclang for the reference
     session.run("python", "-m", "pytest", "tests/from_source", "-q", "-rA", *session.posargs)
+
+
+@nox.session(name="orthanc-releases", default=False)
+def orthanc_releases(session: nox.Session) -> None:
+    """tests/integration against three Orthanc releases: this host's, Debian trixie's (1.12.7, Python 3.13) and forky's (1.13.0, Python 3.14) in roots made once (-- pytest args)."""
+    _system_packages(session)
+    python = _tools(session)
+    minor = os.environ.get("ORTHANC_TEST_PYTHON")
+    if release.run_orthanc_releases(ROOT, python, Reporter(prefix=session.name), minor, session.posargs):
+        session.error("orthanc-releases failed (see the table above)")

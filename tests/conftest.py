@@ -26,6 +26,36 @@ def pytest_configure(config: pytest.Config) -> None:
         "(release 4.0) does not have or does differently; deselect with "
         "-m 'not ours' when running against the upstream plugin",
     )
+    config.addinivalue_line(
+        "markers",
+        "orthanc_version(min=None, max=None, reason=''): run only against an Orthanc "
+        "release in [min, max] (\"1.12.8\", inclusive); skipped with the reason otherwise",
+    )
+
+
+def _parse_version(text: str) -> tuple[int, ...]:
+    return tuple(int(part) for part in str(text).split("."))
+
+
+def pytest_runtest_setup(item: pytest.Item) -> None:
+    for marker in item.iter_markers("orthanc_version"):
+        low, high = marker.kwargs.get("min"), marker.kwargs.get("max")
+        version = harness.orthanc_version()
+        shown = ".".join(map(str, version))
+        why = marker.kwargs.get("reason") or ""
+        if low is not None and version < _parse_version(low):
+            pytest.skip(f"needs Orthanc >= {low}, these tests run against Orthanc {shown}"
+                        + (f": {why}" if why else ""))
+        if high is not None and version > _parse_version(high):
+            pytest.skip(f"needs Orthanc <= {high}, these tests run against Orthanc {shown}"
+                        + (f": {why}" if why else ""))
+
+
+@pytest.fixture(scope="session")
+def orthanc_version() -> tuple[int, int, int]:
+    """(major, minor, revision) of the Orthanc the tests start (see
+    orthanc_server.orthanc_version); compare with tuples: >= (1, 12, 8)."""
+    return harness.orthanc_version()
 
 
 @pytest.hookimpl(wrapper=True)

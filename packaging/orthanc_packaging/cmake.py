@@ -8,12 +8,15 @@ import subprocess
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Callable, Mapping, Sequence
+from typing import TYPE_CHECKING, Callable, Mapping, Sequence
 
 from .discovery import FoundPython
 from .matrix import Cell
 from .naming import PlatformTag, built_library_name
 from .report import Reporter
+
+if TYPE_CHECKING:
+    from .roots import Root
 
 SDK_HEADER = "OrthancCPlugin.h"
 DEFAULT_SDK_INCLUDE_DIRS: tuple[str, ...] = (
@@ -37,6 +40,8 @@ class BuildPlan:
     sdk_path: str | None = None  # forwarded as -DORTHANC_SDK_PATH
     codegen_cache: Path | None = None  # shared by the cells: one codegen per header
     extra_args: tuple[str, ...] = ()
+    root: Root | None = None  # configure and build inside this Debian root
+    jobs: int | None = None  # --parallel (None: the generator's default)
 
     @property
     def library(self) -> Path:
@@ -63,6 +68,7 @@ class BuildResult:
     log: Path | None = None
     error: str | None = None
     problems: list[str] = field(default_factory=list)
+    note: str | None = None  # how it was built, when that is worth a word in the table
 
 
 def build_dir_for(root: Path, minor: str, build_type: str) -> Path:
@@ -92,10 +98,24 @@ def make_plan(
     if cell.python is None:
         raise ValueError(f"cell {cell.name} has no Python to build against")
     env = os.environ if env is None else env
-    build_dir = build_dir_for(root, cell.minor, cell.build_type)
+    build_dir = Path(root) / "build" / cell.name  # build_dir_for() for plain cells
+    target = cell.target
+    inside = target.root if target is not None else None
+    if inside is not None:
+        # The root's own tools: its cmake, g++, ccache, and its python3 with
+        # Debian's python3-clang and python3-jinja2 for the generator, with a
+        # cache of its own (not filled by the host's PyPI libclang).
+        def which(name: str) -> str | None:
+            return f"/usr/bin/{name}" if inside.has(f"/usr/bin/{name}") else None
+
+        codegen_python = "/usr/bin/python3"
+        codegen_cache = Path(root) / "build" / f"codegen-cache-{inside.suite.name}"
+    else:
+        codegen_cache = Path(root) / "build" / "codegen-cache"
     generator = cached_generator(build_dir)
     if generator is None and which("ninja"):
         generator = "Ninja"
+    sdk_path = target.sdk_path if target is not None and target.sdk_path else env.get("ORTHANC_SDK_PATH") or None
     return BuildPlan(
         source_dir=Path(root),
         build_dir=build_dir,
@@ -105,9 +125,12 @@ def make_plan(
         platform=cell.platform,
         generator=generator,
         compiler_launcher="ccache" if which("ccache") else None,
-        sdk_path=env.get("ORTHANC_SDK_PATH") or None,
-        codegen_cache=Path(root) / "build" / "codegen-cache",
+        sdk_path=sdk_path,
+        codegen_cache=codegen_cache,
         extra_args=tuple(extra_args),
+        root=inside,
+        # make's default is one job; the machine is shared: 2 at most
+        jobs=2 if inside is not None and generator is None else None,
     )
 
 
@@ -212,11 +235,32 @@ def python_problems(python: FoundPython) -> list[str]:
     return []
 
 
+def root_problems(plan: BuildPlan) -> list[str]:
+    """What a root lacks for a build (paths of the root seen from the host)."""
+    root = plan.root
+    assert root is not None
+    problems = []
+    if not root.has("/usr/bin/cmake"):
+        problems.append(f"the Debian {root.suite.name} root has no cmake (apt-get install cmake there)")
+    header = find_sdk_header(plan.sdk_path, ["/usr/include"]) if plan.sdk_path else None
+    if plan.sdk_path and header is None:
+        problems.append(missing_sdk_message(plan.sdk_path))
+    if not plan.sdk_path and not root.has(f"/usr/include/orthanc/{SDK_HEADER}"):
+        problems.append(f"the Debian {root.suite.name} root has no {SDK_HEADER} (apt-get install orthanc-dev there)")
+    python = plan.python
+    if python.libpython is None or not root.has(python.libpython):
+        problems.append(f"the Debian {root.suite.name} root has no shared libpython{python.minor} "
+                        f"(apt-get install libpython{python.minor}-dev there)")
+    return problems
+
+
 def preflight(
     plan: BuildPlan,
     which: Callable[[str], str | None] = shutil.which,
     include_dirs: Sequence[str] = DEFAULT_SDK_INCLUDE_DIRS,
 ) -> list[str]:
+    if plan.root is not None:
+        return root_problems(plan)
     return environment_problems(plan.sdk_path, which, include_dirs) + python_problems(
         plan.python
     )
@@ -276,12 +320,15 @@ def run_build(
     plan.build_dir.mkdir(parents=True, exist_ok=True)
     steps = (
         ("configure", "configuring", configure_command(plan)),
-        ("build", "building", build_command(plan, jobs=jobs)),
+        ("build", "building", build_command(plan, jobs=jobs or plan.jobs)),
     )
+    where = f" in the {plan.root.suite.name} root" if plan.root is not None else ""
     with open(plan.log_path, "w", encoding="utf-8") as log:
         for step, doing, cmd in steps:
-            reporter.line(f"{name}: {doing} ({' '.join(cmd[:2])} ...)")
-            code = _run_logged(cmd, log, f"{doing} {name}", reporter, popen)
+            reporter.line(f"{name}: {doing}{where} ({' '.join(cmd[:2])} ...)")
+            # the project is bound at the same path inside a root: same command, same log
+            real = plan.root.command(cmd) if plan.root is not None else cmd
+            code = _run_logged(real, log, f"{doing} {name}", reporter, popen)
             if code != 0:
                 result.error = (
                     f"{step} failed with exit code {code} (log: {plan.log_path})"

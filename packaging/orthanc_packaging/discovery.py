@@ -26,7 +26,9 @@ from typing import (
     Sequence,
 )
 
-SUPPORTED_MINORS: tuple[str, ...] = ("3.8", "3.9", "3.10", "3.11", "3.12", "3.13")
+# 3.14: Debian forky's python3.14 (tests in its root, see orthanc_releases.py)
+SUPPORTED_MINORS: tuple[str, ...] = ("3.8", "3.9", "3.10", "3.11", "3.12", "3.13", "3.14")
+SUPPORTED_RANGE = f"{SUPPORTED_MINORS[0]} to {SUPPORTED_MINORS[-1]}"
 
 # Order matters: when two candidates are the same installation, the earlier
 # source names it (a pyenv Python also reachable from PATH is "pyenv").

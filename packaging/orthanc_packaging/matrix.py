@@ -9,10 +9,13 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
-from typing import Sequence
+from typing import TYPE_CHECKING, Sequence
 
 from .discovery import SUPPORTED_MINORS, FoundPython
 from .naming import PlatformTag, detect_platform
+
+if TYPE_CHECKING:
+    from .roots import Root
 
 BUILD_TYPES: tuple[str, ...] = ("Release", "Debug", "RelWithDebInfo", "MinSizeRel")
 
@@ -49,16 +52,43 @@ def parse_build_type(text: str) -> str:
 
 
 @dataclass(frozen=True)
+class Target:
+    """Which Orthanc a cell is tested against and which SDK header it is
+    built with, when that is not simply this host's (orthanc_releases.py).
+    ``root`` set: built and tested inside that Debian root."""
+
+    suite: str  # the Debian suite whose Orthanc runs the tests ("bookworm", ...)
+    orthanc: str  # that Orthanc's version
+    sdk: str  # version of the OrthancCPlugin.h the cell is built against
+    sdk_path: str | None = None  # folder holding it (-DORTHANC_SDK_PATH); None: the default one
+    root: Root | None = None  # None: this host
+    test: bool = True  # False: build only (compile check and coverage report)
+    tag: str | None = None  # in the cell's name: py3.13-<tag>-release
+    orthanc_binary: str | None = None  # host executable running that Orthanc (a root's wrapper)
+    embedded_python: str | None = None  # host executable running the embedded Python's interpreter
+
+
+@dataclass(frozen=True)
 class Cell:
     minor: str
     build_type: str
     platform: PlatformTag
     python: FoundPython | None = None
     skip_reason: str | None = None
+    target: Target | None = None
 
     @property
     def name(self) -> str:
-        return f"py{self.minor}-{self.build_type.lower()}"
+        """py3.11-release; trixie-py3.13-release for a root's cell;
+        py3.13-sdk1.13.0-release when tagged."""
+        t = self.target
+        prefix = f"{t.root.suite.name}-" if t is not None and t.root is not None else ""
+        tag = f"-{t.tag}" if t is not None and t.tag else ""
+        return f"{prefix}py{self.minor}{tag}-{self.build_type.lower()}"
+
+    @property
+    def in_root(self) -> bool:
+        return self.target is not None and self.target.root is not None
 
     @property
     def runnable(self) -> bool:

@@ -16,8 +16,9 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Callable, Mapping, Sequence
 
-from . import cmake, testing
+from . import cmake, orthanc_releases, testing
 from .discovery import (
+    SUPPORTED_RANGE,
     DiscoveryResult,
     FoundPython,
     ProbeRunner,
@@ -39,7 +40,8 @@ class CellOutcome:
     tests: testing.TestResult | None = None
     error: str | None = None  # anything outside build and pytest (venv setup, ...)
     seconds: float = 0.0
-    tested: bool = True  # False when the caller asked for builds only
+    tested: bool = True  # False when the caller asked for builds only, or a build-only cell
+    note: str | None = None  # e.g. "generated on the host (PyPI libclang)"
 
     @property
     def status(self) -> str:
@@ -70,7 +72,8 @@ class CellOutcome:
         elif self.build is None or not self.build.ok:
             tests = "not run (build failed)"
         elif not self.tested:
-            tests = "not run (build only)"
+            coverage = orthanc_releases.coverage_summary(self.build.generated_dir)
+            tests = f"build only: {coverage}" if coverage else "not run (build only)"
         elif self.tests is None:
             tests = f"not run ({self.error})" if self.error else "not run"
         elif self.tests.error and self.tests.counts.total == 0:
@@ -81,16 +84,20 @@ class CellOutcome:
             self.build is not None and self.build.ok and self.build.library is not None
         )
         size = self.build.size if built and self.build else None
+        target = self.cell.target
         return Row(
             python=python,
             build=self.cell.build_type,
-            tests=tests,
+            tests=tests + (f" [{self.note}]" if self.note else ""),
             artifact=artifact_name(version, self.cell.minor, self.cell.platform)
-            if built
+            if built and not self.cell.in_root
             else "-",
             size=size,
             seconds=self.seconds if self.cell.runnable else None,
             status=self.status,
+            where=None if target is None else (f"{target.suite} root" if target.root else f"{target.suite} host"),
+            orthanc=None if target is None else (target.orthanc if target.test else "-"),
+            sdk=None if target is None else target.sdk,
         )
 
 
@@ -151,7 +158,19 @@ def build_cell(
     cmake_args: Sequence[str] = (),
 ) -> cmake.BuildResult:
     plan = cmake.make_plan(cell, root, tools_python, extra_args=cmake_args)
+    if plan.root is not None:
+        result, note = orthanc_releases.build_root_cell(plan, reporter, cell.name, tools_python)
+        result.note = note
+        return result
     return cmake.run_build(plan, reporter, cell.name)
+
+
+def _build_outcome(o: CellOutcome, root: Path, tools_python: str, reporter: Reporter,
+                   cmake_args: Sequence[str]) -> None:
+    started = time.monotonic()
+    o.build = build_cell(o.cell, root, tools_python, reporter, cmake_args)
+    o.seconds = time.monotonic() - started
+    o.note = o.build.note
 
 
 def pytest_tmp_dir(root: Path, cell: Cell, suite: str = "integration") -> Path:
@@ -185,26 +204,30 @@ def test_cell(
     its library. ``echo=False`` keeps pytest's output in the log only
     (build/test-results/<cell>.log)."""
     assert cell.python is not None and built.library is not None
-    venv_dir = target_venv_dir(root, cell.minor)
+    venv_dir = Path(root) / "build" / "venvs" / orthanc_releases.venv_name(cell)
     try:
         with _venv_lock(venv_dir):
-            target = testing.ensure_target_venv(cell.python, venv_dir, reporter)
+            if cell.in_root:  # made by the root's python, inside
+                target = testing.ensure_target_venv(cell.python, venv_dir, reporter,
+                                                    run=orthanc_releases.venv_runner(cell),
+                                                    exists=orthanc_releases.venv_exists(cell))
+            else:
+                target = testing.ensure_target_venv(cell.python, venv_dir, reporter)
     except testing.TestSetupError as exc:
         reporter.line(f"{cell.name}: test venv failed: {exc}")
         return testing.TestResult(ok=False, error=f"test venv: {exc}")
     basetemp = pytest_tmp_dir(root, cell, suite)
     basetemp.parent.mkdir(parents=True, exist_ok=True)  # pytest makes the last level only
+    # which Orthanc and SDK the cell meets (orthanc_releases.py), for the harness
+    target_env = orthanc_releases.test_environment(cell, built.library)
+    name = cell.name if suite == "integration" else f"{cell.name}-{suite}"
+    args = testing.with_basetemp(pytest_args, basetemp)
+    if target_env:
+        return testing.run_integration_tests(
+            built.library, target, tools_python, reporter, name, root, extra_args=args,
+            base_env={**os.environ, **target_env}, echo=echo, suite=suite)
     return testing.run_integration_tests(
-        built.library,
-        target,
-        tools_python,
-        reporter,
-        cell.name if suite == "integration" else f"{cell.name}-{suite}",
-        root,
-        extra_args=testing.with_basetemp(pytest_args, basetemp),
-        echo=echo,
-        suite=suite,
-    )
+        built.library, target, tools_python, reporter, name, root, extra_args=args, echo=echo, suite=suite)
 
 
 TEST_WORKERS_VARIABLE = "ORTHANC_TEST_WORKERS"
@@ -248,7 +271,7 @@ def run_cells(
     in the background, while the next cell builds; at most ``test_workers``
     test runs at a time. Their output is then only in their logs; a failed
     run's summary is printed once every cell is done."""
-    outcomes = [CellOutcome(c, tested=test) for c in cells]
+    outcomes = [CellOutcome(c, tested=test and (c.target is None or c.target.test)) for c in cells]
     runnable = [o for o in outcomes if o.cell.runnable]
     # Machine-wide problems (no SDK header, no cmake) are said once, not per cell.
     problems = (env_problems or _environment_problems)() if runnable else []
@@ -264,10 +287,8 @@ def run_cells(
             _run_pipelined(runnable, root, tools_python, reporter, cmake_args, pytest_args, workers)
             return outcomes
     for o in runnable:
-        started = time.monotonic()
-        o.build = build_cell(o.cell, root, tools_python, reporter, cmake_args)
-        o.seconds = time.monotonic() - started
-        if o.build.ok and test:
+        _build_outcome(o, root, tools_python, reporter, cmake_args)
+        if o.build is not None and o.build.ok and o.tested:
             _test_outcome(o, root, tools_python, reporter, pytest_args, echo=True)
     return outcomes
 
@@ -320,10 +341,8 @@ def _run_pipelined(
     with ThreadPoolExecutor(max_workers=min(workers, len(runnable)), thread_name_prefix="tests") as pool:
         pending: list[Future[None]] = []
         for o in runnable:
-            started = time.monotonic()
-            o.build = build_cell(o.cell, root, tools_python, reporter, cmake_args)
-            o.seconds = time.monotonic() - started
-            if o.build.ok:
+            _build_outcome(o, root, tools_python, reporter, cmake_args)
+            if o.build is not None and o.build.ok and o.tested:
                 pending.append(
                     pool.submit(_test_outcome, o, root, tools_python, reporter, pytest_args, False)
                 )
@@ -410,7 +429,7 @@ def run_matrix(
         reporter.line(f"error: {exc}")
         return 2
     if not cells:
-        reporter.line("error: no supported Python (3.8 to 3.13) found on this machine")
+        reporter.line(f"error: no supported Python ({SUPPORTED_RANGE}) found on this machine")
         return 1
     outcomes = run_cells(
         cells, root, tools_python, reporter, test, cmake_args, pytest_args
@@ -447,10 +466,11 @@ def run_ci_tests(
     minor: str | None = None,
     pytest_args: Sequence[str] = (),
 ) -> int:
-    """The CI entry: unit tests, then builds for the preferred Python and a
-    second one (ORTHANC_SECOND_TEST_PYTHON, else the newest other found;
-    "none" to skip) with their integration tests; ends with one total line
-    over every pytest run."""
+    """The CI entry: unit tests, then the cells of run_orthanc_release_cells
+    (this host's Orthanc with the preferred Python and a second one, the
+    other Debian suites' Orthanc in their roots) with their integration
+    tests, then the reliability tests of the first; ends with one total
+    line over every pytest run."""
     reporter = reporter or Reporter(prefix="tests")
     root = Path(root)
     dirs = [d for d in UNIT_TEST_DIRS if (root / d).is_dir()]
@@ -461,16 +481,10 @@ def run_ci_tests(
     code = 1
     if chosen is None:
         reporter.line(
-            "error: no usable Python 3.8 to 3.13 found to build the plugin for"
+            f"error: no usable Python {SUPPORTED_RANGE} found to build the plugin for"
         )
     else:
-        minors = [chosen]
-        second = os.environ.get("ORTHANC_SECOND_TEST_PYTHON") or second_minor(found.pythons, chosen)
-        if second and second != "none":
-            minors.append(parse_minor(second))
-        cells = cells_for(found.pythons, ["Release"], detect_platform(), minors)
-        outcomes = run_cells(cells, root, tools_python, reporter, True, (), pytest_args)
-        code = print_summary(outcomes, read_version(root), reporter)
+        outcomes, code = run_orthanc_release_cells(root, tools_python, reporter, found, chosen, pytest_args)
         results += [o.tests for o in outcomes if o.tests is not None]
         reliability = run_reliability_tests(outcomes[0], root, tools_python, reporter, pytest_args)
         if reliability is not None:
@@ -479,6 +493,53 @@ def run_ci_tests(
     reporter.stream.write(testing.total_line(results) + "\n")
     reporter.stream.flush()
     return 0 if unit.ok and code == 0 else 1
+
+
+def run_orthanc_release_cells(
+    root: Path,
+    tools_python: str,
+    reporter: Reporter,
+    found: DiscoveryResult,
+    chosen: str,
+    pytest_args: Sequence[str] = (),
+    plan_cells: Callable[..., orthanc_releases.Plan] = orthanc_releases.plan_cells,
+) -> tuple[list[CellOutcome], int]:
+    """The host's builds for the preferred Python and a second one
+    (ORTHANC_SECOND_TEST_PYTHON, else the newest other found; "none" to
+    skip), then the cells of the other Debian suites' Orthanc in their roots
+    (orthanc_releases.py), each with its integration tests; prints the table.
+    Returns the outcomes (the preferred Python's first) and the exit code:
+    non-zero when a cell failed or a root could not be made."""
+    minors = [chosen]
+    second = os.environ.get("ORTHANC_SECOND_TEST_PYTHON") or second_minor(found.pythons, chosen)
+    if second and second != "none":
+        minors.append(parse_minor(second))
+    plan = plan_cells(root, found.pythons, minors, reporter, detect_platform())
+    outcomes = run_cells(plan.cells, root, tools_python, reporter, True, (), pytest_args)
+    code = print_summary(outcomes, read_version(root), reporter)
+    for problem in plan.problems:
+        reporter.stream.write(f"FAILED {problem}\n")
+    return outcomes, code or (1 if plan.problems else 0)
+
+
+def run_orthanc_releases(
+    root: Path = PROJECT_ROOT,
+    tools_python: str = sys.executable,
+    reporter: Reporter | None = None,
+    minor: str | None = None,
+    pytest_args: Sequence[str] = (),
+) -> int:
+    """`nox -s orthanc-releases`: the cells of run_orthanc_release_cells only
+    (no unit, no reliability tests)."""
+    reporter = reporter or Reporter(prefix="orthanc-releases")
+    found = find_pythons(reporter)
+    chosen = preferred_minor(found.pythons, minor)
+    if chosen is None:
+        reporter.line(f"error: no usable Python {SUPPORTED_RANGE} found to build the plugin for")
+        return 1
+    outcomes, code = run_orthanc_release_cells(Path(root), tools_python, reporter, found, chosen, pytest_args)
+    reporter.stream.write(testing.total_line([o.tests for o in outcomes if o.tests is not None]) + "\n")
+    return code
 
 
 def run_reliability_tests(
@@ -512,7 +573,7 @@ def build_stubs(
     found = find_pythons(reporter)
     chosen = preferred_minor(found.pythons, minor)
     if chosen is None:
-        reporter.line("error: no usable Python 3.8 to 3.13 found")
+        reporter.line(f"error: no usable Python {SUPPORTED_RANGE} found")
         return 1
     cell = cells_for(found.pythons, ["Release"], detect_platform(), [chosen])[0]
     if not cell.runnable:

@@ -72,9 +72,15 @@ class Row:
     size: int | None
     seconds: float | None
     status: str  # OK, FAILED or SKIPPED
+    # Which Orthanc the tests ran against (orthanc_releases.py); the columns
+    # appear when a row has them.
+    where: str | None = None  # "bookworm host", "trixie root"
+    orthanc: str | None = None  # "1.12.7"; "-" for a build-only cell
+    sdk: str | None = None  # version of the SDK header built against
 
 
 HEADERS = ("Python", "Build", "Tests", "Artifact", "Size", "Time", "Status")
+TARGET_HEADERS = ("Debian", "Orthanc", "SDK")
 MAX_CELL = 72  # longer reasons are clipped; the caller prints them in full below
 
 
@@ -83,12 +89,16 @@ def _clip(text: str) -> str:
 
 
 def format_table(rows: Sequence[Row]) -> str:
-    cells: list[Sequence[str]] = [HEADERS]
+    targets = any(r.where or r.orthanc or r.sdk for r in rows)
+    headers = HEADERS[:2] + TARGET_HEADERS + HEADERS[2:] if targets else HEADERS
+    cells: list[Sequence[str]] = [headers]
     for r in rows:
+        extra = (r.where or "-", r.orthanc or "-", r.sdk or "-") if targets else ()
         cells.append(
             (
                 r.python,
                 r.build,
+                *extra,
                 _clip(r.tests),
                 r.artifact,
                 format_size(r.size),
@@ -96,7 +106,7 @@ def format_table(rows: Sequence[Row]) -> str:
                 r.status.upper(),
             )
         )
-    widths = [max(len(row[i]) for row in cells) for i in range(len(HEADERS))]
+    widths = [max(len(row[i]) for row in cells) for i in range(len(headers))]
     lines = []
     for index, row in enumerate(cells):
         lines.append(

@@ -116,13 +116,16 @@ def ensure_target_venv(
     reporter: Reporter,
     requirements: Path = TARGET_REQUIREMENTS,
     run: Callable[..., subprocess.CompletedProcess[str]] = subprocess.run,
+    exists: Callable[[Path], bool] = Path.exists,
 ) -> TargetEnv:
-    """Create (or reuse, when the requirements did not change) the venv."""
+    """Create (or reuse, when the requirements did not change) the venv.
+    ``run`` and ``exists`` see the venv as its interpreter does (a Debian
+    root's python: roots.Root.runner and Root.exists_inside)."""
     stamp = _stamp_for(python, requirements)
     exe = venv_python(venv_dir)
     stamp_file = venv_dir / STAMP
     if not (
-        exe.exists()
+        exists(exe)
         and stamp_file.is_file()
         and stamp_file.read_text().strip() == stamp
     ):

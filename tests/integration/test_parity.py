@@ -12,7 +12,8 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from orthanc_server import REPO_ROOT, StartOrthanc, plugin_path
+import orthanc_server as harness
+from orthanc_server import REPO_ROOT, StartOrthanc
 
 REFERENCES = Path(os.environ.get("ORTHANC_UPSTREAM_API_DIR", REPO_ROOT.parent / "shared" / "reference"))
 
@@ -121,17 +122,11 @@ def test_every_upstream_name_exists_in_ours(orthanc_server: StartOrthanc, releas
 def test_error_code_enumeration_is_complete(orthanc_server: StartOrthanc) -> None:
     """orthanc.ErrorCode has every value of OrthancPluginErrorCode, and each
     description matches the one Orthanc gives for the code."""
-    # The header the plugin was built with: its build tree keeps the generator's model.
-    model = plugin_path().parent / "generated" / "model.json"
-    if model.is_file():
-        enums = json.loads(model.read_text(encoding="utf-8"))["enums"]
-        codes = {v["value"] for e in enums if e["name"] == "OrthancPluginErrorCode" for v in e["values"]
-                 if not v["name"].endswith("_INTERNAL")}
-    else:
-        header = Path("/usr/include/orthanc/OrthancCPlugin.h")
-        if not header.is_file():
-            pytest.skip("Orthanc SDK header not installed")
-        codes = {int(v) for v in re.findall(r"OrthancPluginErrorCode_\w+\s*=\s*(-?\d+)", header.read_text())}
+    header = harness.sdk_header()  # the one the plugin was built with
+    if not header.is_file():
+        pytest.skip(f"the plugin's SDK header {header} is missing")
+    import re
+    codes = {int(v) for v in re.findall(r"OrthancPluginErrorCode_\w+\s*=\s*(-?\d+)", header.read_text())}
     server = orthanc_server(
         "import json, orthanc\n"
         "def OnRest(output, uri, **request):\n"

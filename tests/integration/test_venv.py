@@ -6,6 +6,7 @@ Python the plugin embeds), with a tiny local wheel pip-installed, offline."""
 
 from __future__ import annotations
 
+import os
 import re
 import shutil
 import subprocess
@@ -48,7 +49,14 @@ def embedded_python_version() -> str:
 
 
 def embedded_python_interpreter(version: str) -> str:
-    """A python{version} that runs: next to the plugin's libpython (its RUNPATH), or on PATH."""
+    """A python{version} that runs: the runner's (a Debian root's wrapper, when
+    Orthanc runs in one), next to the plugin's libpython (its RUNPATH), or on PATH."""
+    given = os.environ.get(harness.EMBEDDED_PYTHON_VAR)
+    if given:
+        return given
+    if harness.in_root():
+        pytest.fail(f"Orthanc runs in the Debian {harness.in_root()} root but {harness.EMBEDDED_PYTHON_VAR} "
+                    "does not name its python: a host python would make a venv that the root cannot run")
     candidates = []
     dynamic = subprocess.run(["readelf", "-d", str(harness.plugin_path())], capture_output=True, text=True)
     for runpath in re.findall(r"R(?:UN)?PATH\).*\[(.*)\]", dynamic.stdout):
@@ -90,9 +98,11 @@ def venv_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
     root = tmp_path_factory.mktemp("venvs")
     venv = root / "venv"
     subprocess.run([interpreter, "-m", "venv", "--without-pip", str(venv)], check=True)
-    python = venv / "bin" / "python"
+    # pip of this (host) Python installs into the venv's site-packages without
+    # running the venv's python, which may only run inside a Debian root.
+    site_packages = venv / "lib" / f"python{embedded_python_version()}" / "site-packages"
     install = subprocess.run(
-        [sys.executable, "-m", "pip", "--python", str(python), "install", "--no-index", "--no-deps",
+        [sys.executable, "-m", "pip", "install", "--no-index", "--no-deps", "--target", str(site_packages),
          str(_tiny_wheel(root))], capture_output=True, text=True)
     assert install.returncode == 0, install.stdout + install.stderr
     return venv

@@ -85,15 +85,15 @@ def test_usable_python_preferred_over_unusable_same_minor() -> None:
     [
         (
             "3.99",
-            "unsupported Python version '3.99' (supported: 3.8, 3.9, 3.10, 3.11, 3.12, 3.13)",
+            "unsupported Python version '3.99' (supported: 3.8, 3.9, 3.10, 3.11, 3.12, 3.13, 3.14)",
         ),
         (
             "3.7",
-            "unsupported Python version '3.7' (supported: 3.8, 3.9, 3.10, 3.11, 3.12, 3.13)",
+            "unsupported Python version '3.7' (supported: 3.8, 3.9, 3.10, 3.11, 3.12, 3.13, 3.14)",
         ),
         (
             "abc",
-            "invalid Python version 'abc': expected e.g. 3.12 (supported: 3.8, 3.9, 3.10, 3.11, 3.12, 3.13)",
+            "invalid Python version 'abc': expected e.g. 3.12 (supported: 3.8, 3.9, 3.10, 3.11, 3.12, 3.13, 3.14)",
         ),
     ],
 )

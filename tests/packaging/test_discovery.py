@@ -53,7 +53,7 @@ def test_pyenv_layout_finds_supported_and_reports_the_rest(tmp_path: Path) -> No
     )
     assert (
         by_version["2.7.18"].problem
-        == "Python 2.7 is not supported (supported: 3.8 to 3.13)"
+        == "Python 2.7 is not supported (supported: 3.8 to 3.14)"
     )
     assert "not supported" in (by_version["3.7.16"].problem or "")
     static = by_version["3.9.18"]

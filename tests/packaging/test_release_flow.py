@@ -108,7 +108,7 @@ def test_unknown_version_is_one_error_line(project: Path, tmp_path: Path) -> Non
     code, out = run(project, ["3.12", "3.99"], [found_python("3.12.1", tmp_path)])
     assert code == 2
     assert out.strip().endswith(
-        "error: unsupported Python version '3.99' (supported: 3.8, 3.9, 3.10, 3.11, 3.12, 3.13)"
+        "error: unsupported Python version '3.99' (supported: 3.8, 3.9, 3.10, 3.11, 3.12, 3.13, 3.14)"
     )
 
 

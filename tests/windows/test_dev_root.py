@@ -54,6 +54,32 @@ def test_deb_src_entries_follow_the_machines_mirror(tmp_path: Path) -> None:
     ]
 
 
+def test_python311_source_comes_from_bookworm_whatever_the_hosts_suite(tmp_path: Path) -> None:
+    """A Debian 13 host's sources name trixie, which has no python3.11."""
+    (tmp_path / "sources.list.d").mkdir()
+    (tmp_path / "sources.list.d" / "debian.sources").write_text(
+        DEBIAN_SOURCES.replace("bookworm", "trixie"), encoding="utf-8"
+    )
+    work = tmp_path / "work"
+    lists: list[str] = []
+
+    def run(cmd, **kwargs):
+        if "update" in cmd:
+            source_list = next(a.split("=", 1)[1] for a in cmd if a.startswith("Dir::Etc::SourceList="))
+            lists.append(Path(source_list).read_text(encoding="utf-8"))
+        if "source" in cmd:
+            (work / "src").mkdir(parents=True, exist_ok=True)
+            (work / "src" / "python3.11_3.11.2.orig.tar.xz").write_bytes(b"")
+        return subprocess.CompletedProcess(cmd, 0, "", "")
+
+    reporter = windows.Reporter(io.StringIO())
+    found = windows.find_cpython_source("3.11", work, reporter, run, env={}, etc_apt=tmp_path)
+    assert found.name == "python3.11_3.11.2.orig.tar.xz"
+    assert lists == [
+        "deb-src [signed-by=/usr/share/keyrings/debian-archive-keyring.gpg] http://deb.debian.org/debian bookworm main\n"
+    ]
+
+
 def test_one_line_sources_are_read_too(tmp_path: Path) -> None:
     (tmp_path / "sources.list").write_text(
         "# comment\ndeb [arch=amd64 signed-by=/k.gpg] http://ftp.fr.debian.org/debian/ bookworm main contrib\n"
