@@ -168,9 +168,9 @@ def OnRest(output, uri, **request):
     result['rest'] = [status, json.loads(body)]
     result['rest_404'] = orthanc.CallRestApi(orthanc.HttpMethod.GET, '/no-such-route')[0]
     try:
-        orthanc.CallRestApi(orthanc.HttpMethod.GET, '/patients/nope')
+        result['rest_unknown'] = ['answer', orthanc.CallRestApi(orthanc.HttpMethod.GET, '/patients/nope')[0]]
     except orthanc.OrthancException as e:
-        result['rest_unknown'] = e.args[0]
+        result['rest_unknown'] = ['exception', e.args[0]]
     result['get2'] = json.loads(orthanc.RestApiGet2('/system', {'X-Test': '1'}, 0))['Name']
 
     peers = orthanc.GetPeers()
@@ -206,7 +206,7 @@ orthanc.RegisterRestCallback('/clients', OnRest)
 
 
 @pytest.mark.ours
-def test_http_clients_dicomweb_and_dictionary(orthanc_server: StartOrthanc) -> None:
+def test_http_clients_dicomweb_and_dictionary(orthanc_server: StartOrthanc, orthanc_version) -> None:
     port = free_port()
     closed = free_port()
     script = CLIENTS.replace("CLOSED_PORT", str(closed)).replace("PORT", str(port))
@@ -225,7 +225,10 @@ def test_http_clients_dicomweb_and_dictionary(orthanc_server: StartOrthanc) -> N
     assert result["chunked"] == [200, [instance["ParentPatient"]]]
     assert result["rest"] == [200, [instance["ParentPatient"]]]
     assert result["rest_404"] == 404
-    assert result["rest_unknown"] == 17  # Orthanc's error, without an HTTP answer: OrthancException
+    if orthanc_version >= (1, 13, 0):
+        assert result["rest_unknown"] == ["answer", 404]  # Orthanc 1.13 answers the unknown resource
+    else:
+        assert result["rest_unknown"] == ["exception", 17]  # Orthanc's error, without an HTTP answer
     assert result["get2"] == "python-plugin-tests"
     assert result["peers"] == [1, "myself", f"http://127.0.0.1:{port}/", "blue"]
     assert result["peer_call"] == [200, "python-plugin-tests"]
