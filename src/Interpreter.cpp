@@ -197,7 +197,16 @@ void ResetSignalsInForkedChildren()
       "    _orthanc_after_fork_in_parent()\n"
       "if hasattr(os, 'register_at_fork') and hasattr(signal, 'pthread_sigmask'):\n"
       "    os.register_at_fork(before=_orthanc_before_fork, after_in_parent=_orthanc_after_fork_in_parent,\n"
-      "                        after_in_child=_orthanc_after_fork_in_child)\n";
+      "                        after_in_child=_orthanc_after_fork_in_child)\n"
+      // Python 3.14 made forkserver the default on Linux: its server imports the
+      // script's module by name, outside Orthanc, where `import orthanc` fails,
+      // so the Orthanc Book's Pool samples would break. 'fork' stays the default
+      // (not set: a script may still choose with set_start_method()).
+      "import sys\n"
+      "if sys.version_info >= (3, 14) and sys.platform.startswith('linux'):\n"
+      "    import multiprocessing.context as _context\n"
+      "    if _context._default_context._actual_context is None:\n"
+      "        _context._default_context._default_context = _context._concrete_contexts['fork']\n";
   PyRef globals = PyRef::Steal(PyDict_New());
   const bool ok = globals && PyDict_SetItemString(globals.get(), "__builtins__", PyEval_GetBuiltins()) == 0 &&
                   PyRef::Steal(PyRun_String(kCode, Py_file_input, globals.get(), globals.get()));
