@@ -27,7 +27,10 @@ def test_minors_are_those_of_the_release_tools() -> None:
     text = source.read_text(encoding="utf-8")
     m = re.search(r"^SUPPORTED_MINORS[^=]*=\s*\(([^)]*)\)", text, re.MULTILINE)
     assert m
-    assert tuple(re.findall(r'"([^"]+)"', m.group(1))) == wheels.MINORS
+    # Wheels stop at 3.13 for now: cibuildwheel's build list (pyproject.toml) and this
+    # machine's pyenv have no CPython 3.14; 3.14 comes from Debian's forky root only.
+    supported = tuple(re.findall(r'"([^"]+)"', m.group(1)))
+    assert supported[-1] == "3.14" and supported[:-1] == wheels.MINORS
 
 
 def test_backend_pins_are_those_of_pyproject() -> None:
