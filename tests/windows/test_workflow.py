@@ -7,7 +7,7 @@ import shutil
 import subprocess
 
 import pytest
-from orthanc_packaging import discovery, windows  # on sys.path: conftest imports windows_env
+from orthanc_packaging import windows  # on sys.path: conftest imports windows_env
 from windows_env import ROOT
 
 WORKFLOW = ROOT / ".github" / "workflows" / "windows.yml"
