@@ -136,7 +136,7 @@ bool ReadAnswer(PyObject* result, OrthancPluginHttpAuthenticationStatus* status,
   }
 }
 
-OrthancPluginErrorCode Authenticate(OrthancPluginHttpAuthenticationStatus* status,
+OrthancPluginErrorCode CallAuthentication(OrthancPluginHttpAuthenticationStatus* status,
                                     OrthancPluginMemoryBuffer* customPayload, OrthancPluginMemoryBuffer* redirection,
                                     const char* uri, const char* ip, uint32_t headersCount,
                                     const char* const* headersKeys, const char* const* headersValues,
@@ -168,6 +168,20 @@ OrthancPluginErrorCode Authenticate(OrthancPluginHttpAuthenticationStatus* statu
     *status = OrthancPluginHttpAuthenticationStatus_Unauthorized;
   }
   return OrthancPluginErrorCode_Success;
+}
+
+// Called on Orthanc's HTTP threads (small stacks): Python runs on the big one,
+// as for the other HTTP-thread callbacks (PythonStack.h).
+OrthancPluginErrorCode Authenticate(OrthancPluginHttpAuthenticationStatus* status,
+                                    OrthancPluginMemoryBuffer* customPayload, OrthancPluginMemoryBuffer* redirection,
+                                    const char* uri, const char* ip, uint32_t headersCount,
+                                    const char* const* headersKeys, const char* const* headersValues,
+                                    uint32_t getCount, const char* const* getKeys, const char* const* getValues)
+{
+  return python_stack::Run([&] {
+    return CallAuthentication(status, customPayload, redirection, uri, ip, headersCount, headersKeys, headersValues,
+                              getCount, getKeys, getValues);
+  });
 }
 
 OrthancPluginErrorCode OnAuditLog(const char* sourcePlugin, const char* userId, OrthancPluginResourceType resourceType,
