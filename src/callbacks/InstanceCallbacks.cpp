@@ -41,8 +41,8 @@ bool CopyToOrthancBuffer(const Py_buffer& view, OrthancPluginMemoryBuffer64* tar
   return true;
 }
 
-OrthancPluginReceivedInstanceAction OnReceivedInstance(OrthancPluginMemoryBuffer64* modified, const void* data,
-                                                       uint64_t size, OrthancPluginInstanceOrigin origin)
+OrthancPluginReceivedInstanceAction CallReceivedInstance(OrthancPluginMemoryBuffer64* modified, const void* data,
+                                                         uint64_t size, OrthancPluginInstanceOrigin origin)
 {
   const char* where = "the received instance callback";
   GilHold gil;
@@ -106,7 +106,7 @@ OrthancPluginReceivedInstanceAction OnReceivedInstance(OrthancPluginMemoryBuffer
 }
 
 // 1: store the instance, 0: discard it (with *dimseStatus), -1: error.
-int32_t OnIncomingCStore(uint16_t* dimseStatus, const OrthancPluginDicomInstance* instance)
+int32_t CallIncomingCStore(uint16_t* dimseStatus, const OrthancPluginDicomInstance* instance)
 {
   const char* where = "the incoming C-STORE instance filter";
   GilHold gil;
@@ -139,7 +139,7 @@ int32_t OnIncomingCStore(uint16_t* dimseStatus, const OrthancPluginDicomInstance
 }
 
 // 1: store the instance, 0: discard it, -1: error.
-int32_t OnIncomingDicomInstance(const OrthancPluginDicomInstance* instance)
+int32_t CallIncomingDicomInstance(const OrthancPluginDicomInstance* instance)
 {
   const char* where = "the incoming DICOM instance filter";
   GilHold gil;
@@ -164,6 +164,23 @@ int32_t OnIncomingDicomInstance(const OrthancPluginDicomInstance* instance)
   return accepted ? 1 : 0;
 }
 
+// Orthanc calls these on its HTTP threads too (uploads through the REST API),
+// whose stacks are small: Python runs on the big stack (PythonStack.h).
+OrthancPluginReceivedInstanceAction OnReceivedInstance(OrthancPluginMemoryBuffer64* modified, const void* data,
+                                                       uint64_t size, OrthancPluginInstanceOrigin origin)
+{
+  return python_stack::Run([&] { return CallReceivedInstance(modified, data, size, origin); });
+}
+
+int32_t OnIncomingCStore(uint16_t* dimseStatus, const OrthancPluginDicomInstance* instance)
+{
+  return python_stack::Run([&] { return CallIncomingCStore(dimseStatus, instance); });
+}
+
+int32_t OnIncomingDicomInstance(const OrthancPluginDicomInstance* instance)
+{
+  return python_stack::Run([&] { return CallIncomingDicomInstance(instance); });
+}
 }  // namespace
 
 PyObject* RegisterReceivedInstanceCallback(PyObject* /* module */, PyObject* args)
