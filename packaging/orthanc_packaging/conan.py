@@ -23,6 +23,8 @@ from pathlib import Path
 from typing import Any, Callable, Mapping, Sequence
 
 from . import discovery
+from .commands import Runner, run
+from .ports import free_port
 from .report import Reporter, format_duration
 from .version import read_version
 
@@ -46,7 +48,6 @@ SERVER_SCRIPT = (
     "launcher.server.run(host='127.0.0.1')\n"
 )
 
-Runner = Callable[..., "subprocess.CompletedProcess[str]"]
 
 
 class ConanError(RuntimeError):
@@ -303,12 +304,6 @@ def redact(args: Sequence[str]) -> list[str]:
     return shown
 
 
-def free_port() -> int:
-    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
-
-
 # --------------------------------------------------------------------------
 # Running things
 
@@ -394,7 +389,6 @@ class _Conan:
             env=self.env,
             cwd=str(self.plan.root),
             capture_output=True,
-            text=True,
             timeout=STEP_TIMEOUT,
         )
         log.write_text(f"$ conan {shown}\n{proc.stderr}\n{proc.stdout}", encoding="utf-8")
@@ -418,13 +412,13 @@ def make_plan(root: Path, tools_python: str, python_version: str = DEFAULT_PYTHO
     )
 
 
-def check_plugin(path: Path, os_name: str, runner: Runner = subprocess.run) -> str | None:
+def check_plugin(path: Path, os_name: str, runner: Runner = run) -> str | None:
     """Why the installed plugin is not usable, or None."""
     if not path.is_file():
         return f"{path} does not exist"
     if os_name != "linux" or not shutil.which("nm"):
         return None  # only existence can be checked without the platform's tools
-    proc = runner(["nm", "-D", "--defined-only", str(path)], capture_output=True, text=True)
+    proc = runner(["nm", "-D", "--defined-only", str(path)], capture_output=True)
     if proc.returncode != 0:
         return f"nm failed on {path}: {proc.stderr.strip()}"
     if INIT_SYMBOL not in exported_symbols(proc.stdout):
@@ -436,7 +430,7 @@ def round_trip(
     plan: Plan,
     reporter: Reporter,
     layout: ConanLayout | None = None,
-    runner: Runner = subprocess.run,
+    runner: Runner = run,
 ) -> RoundTripResult:
     layout = layout or layout_for(plan.root)
     start = time.monotonic()

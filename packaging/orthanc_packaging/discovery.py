@@ -26,6 +26,8 @@ from typing import (
     Sequence,
 )
 
+from .commands import output_of
+
 # 3.14: Debian forky's python3.14 (tests in its root, see orthanc_releases.py)
 SUPPORTED_MINORS: tuple[str, ...] = ("3.8", "3.9", "3.10", "3.11", "3.12", "3.13", "3.14")
 SUPPORTED_RANGE = f"{SUPPORTED_MINORS[0]} to {SUPPORTED_MINORS[-1]}"
@@ -149,16 +151,6 @@ class SearchPlaces:
 # Where to look
 
 
-def _run_text(cmd: Sequence[str]) -> str | None:
-    try:
-        out = subprocess.run(
-            list(cmd), capture_output=True, text=True, timeout=30, check=False
-        )
-    except (OSError, subprocess.SubprocessError):
-        return None
-    return out.stdout if out.returncode == 0 else None
-
-
 def find_pyenv_root(
     env: Mapping[str, str], which: Callable[[str], str | None], run: CommandRunner
 ) -> Path | None:
@@ -190,7 +182,7 @@ def default_places(
     env: Mapping[str, str] | None = None,
     platform: str = sys.platform,
     which: Callable[[str], str | None] = shutil.which,
-    run: CommandRunner = _run_text,
+    run: CommandRunner = output_of,
 ) -> SearchPlaces:
     env = os.environ if env is None else env
     windows = platform.startswith("win")
