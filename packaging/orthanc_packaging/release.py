@@ -7,7 +7,6 @@ them all and the return code is non-zero if any failed.
 from __future__ import annotations
 
 import os
-import shutil
 import sys
 import threading
 import time
@@ -559,38 +558,3 @@ def run_reliability_tests(
         return None
     return test_cell(outcome.cell, outcome.build, root, tools_python, reporter, pytest_args,
                      suite="reliability")
-
-
-def build_stubs(
-    root: Path = PROJECT_ROOT,
-    tools_python: str = sys.executable,
-    reporter: Reporter | None = None,
-    minor: str | None = None,
-    dist_root: Path | None = None,
-) -> int:
-    """Build once (preferred Python) and copy orthanc.pyi to dist/."""
-    reporter = reporter or Reporter(prefix="stubs")
-    found = find_pythons(reporter)
-    chosen = preferred_minor(found.pythons, minor)
-    if chosen is None:
-        reporter.line(f"error: no usable Python {SUPPORTED_RANGE} found")
-        return 1
-    cell = cells_for(found.pythons, ["Release"], detect_platform(), [chosen])[0]
-    if not cell.runnable:
-        reporter.line(f"error: {cell.skip_reason}")
-        return 1
-    outcome = run_cells([cell], Path(root), tools_python, reporter, test=False)[0]
-    if (
-        outcome.status != OK
-        or outcome.build is None
-        or outcome.build.generated_dir is None
-    ):
-        reporter.line(f"error: {outcome.reason}")
-        return 1
-    out_dir = Path(dist_root or Path(root) / "dist")
-    out_dir.mkdir(parents=True, exist_ok=True)
-    shutil.copyfile(
-        outcome.build.generated_dir / "orthanc.pyi", out_dir / "orthanc.pyi"
-    )
-    reporter.line(f"wrote {out_dir / 'orthanc.pyi'}")
-    return 0

@@ -15,6 +15,7 @@ from pathlib import Path
 from typing import Callable, Mapping, Sequence
 
 from . import deliverable, docker, release, speed, system, windows
+from . import stubs as type_stubs
 from . import wheels as wheel_tools
 from .commands import run
 from .discovery import SUPPORTED_MINORS
@@ -83,7 +84,8 @@ def release_all(ctx: SessionContext) -> int:
 
 def stubs(ctx: SessionContext) -> int:
     _system_packages(ctx)
-    return release.build_stubs(ctx.root, ctx.tools_python, ctx.reporter, ctx.env.get("ORTHANC_TEST_PYTHON"))
+    made = type_stubs.Stubs(ctx.root, ctx.tools_python, ctx.reporter, ctx.env.get("ORTHANC_TEST_PYTHON"))
+    return deliverable.exit_code(deliverable.produce(made, ctx.reporter))
 
 
 def docker_images(ctx: SessionContext) -> int:
