@@ -14,7 +14,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Callable, Mapping, Sequence
 
-from . import deliverable, docker, release, speed, system, windows
+from . import conan, deliverable, docker, release, speed, system, windows
 from . import stubs as type_stubs
 from . import wheels as wheel_tools
 from .commands import run
@@ -97,9 +97,9 @@ def wheels(ctx: SessionContext) -> int:
     return wheel_tools.build_all(ctx.root, list(ctx.args) or None, ctx.tools_python)
 
 
-def conan_round_trip(ctx: SessionContext) -> int:
-    env = dict(ctx.env, ORTHANC_CONAN_ROUND_TRIP="1")
-    return run([ctx.tools_python, "-m", "pytest", "tests/conan", "-q", *ctx.args], cwd=ctx.root, env=env).returncode
+def conan_packages(ctx: SessionContext) -> int:
+    packages = conan.ConanPackages(ctx.root, ctx.tools_python, ctx.reporter, ctx.args)
+    return deliverable.exit_code(deliverable.produce(packages, ctx.reporter))
 
 
 def speed_bench(ctx: SessionContext) -> int:
@@ -143,7 +143,7 @@ def _table() -> dict[str, Body]:
         "stubs": stubs,
         "docker": docker_images,
         "wheels": wheels,
-        "conan": conan_round_trip,
+        "conan": conan_packages,
         "speed": speed_bench,
         "bench": bench,
         "from-source": from_source,
