@@ -94,7 +94,8 @@ def docker_images(ctx: SessionContext) -> int:
 
 
 def wheels(ctx: SessionContext) -> int:
-    return wheel_tools.build_all(ctx.root, list(ctx.args) or None, ctx.tools_python)
+    made = wheel_tools.Wheels(ctx.root, ctx.tools_python, ctx.reporter.line, list(ctx.args) or None)
+    return deliverable.exit_code(deliverable.produce(made, ctx.reporter))
 
 
 def conan_packages(ctx: SessionContext) -> int:

@@ -8,13 +8,13 @@ import shutil
 import sys
 from pathlib import Path
 
-from orthanc_packaging import wheels
+from orthanc_packaging import wheel_checks, wheels
 
 ROOT = Path(__file__).resolve().parents[2]
 PACKAGE_SOURCE = ROOT / "python"
 
 
-__all__ = ["PACKAGE_SOURCE", "ROOT", "tool", "wheels"]
+__all__ = ["PACKAGE_SOURCE", "ROOT", "tool", "wheel_checks", "wheels"]
 
 
 def tool(name: str) -> str | None:
