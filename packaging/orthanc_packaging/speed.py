@@ -1,4 +1,4 @@
-"""Speed bench of the release toolchain (the issue's speed targets).
+"""Speed bench of the release toolchain: a clean matrix under 10 min, a rebuild after a one-line change under 60 s.
 
 1. ``git archive HEAD`` into a temporary folder (the user's tree and build/
    stay untouched) and run the whole matrix there from clean: discovery,
