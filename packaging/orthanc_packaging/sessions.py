@@ -14,7 +14,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Callable, Mapping, Sequence
 
-from . import conan, deliverable, docker, release, speed, system, windows
+from . import ci, conan, deliverable, docker, release, speed, system, windows
 from . import stubs as type_stubs
 from . import wheels as wheel_tools
 from .commands import run
@@ -115,13 +115,13 @@ def bench(ctx: SessionContext) -> int:
 
 
 def unit(ctx: SessionContext) -> int:
-    dirs = [d for d in release.UNIT_TEST_DIRS if (ctx.root / d).is_dir()]
+    dirs = [d for d in ci.UNIT_TEST_DIRS if (ctx.root / d).is_dir()]
     return run([ctx.tools_python, "-m", "pytest", *dirs, "-q", *ctx.args], cwd=ctx.root).returncode
 
 
 def tests(ctx: SessionContext) -> int:
     _system_packages(ctx)
-    return release.run_ci_tests(ctx.root, ctx.tools_python, ctx.reporter, ctx.env.get("ORTHANC_TEST_PYTHON"), ctx.args)
+    return ci.run_ci_tests(ctx.root, ctx.tools_python, ctx.reporter, ctx.env.get("ORTHANC_TEST_PYTHON"), ctx.args)
 
 
 def from_source(ctx: SessionContext) -> int:
@@ -131,7 +131,7 @@ def from_source(ctx: SessionContext) -> int:
 
 def orthanc_releases(ctx: SessionContext) -> int:
     _system_packages(ctx)
-    return release.run_orthanc_releases(ctx.root, ctx.tools_python, ctx.reporter,
+    return ci.run_orthanc_releases(ctx.root, ctx.tools_python, ctx.reporter,
                                         ctx.env.get("ORTHANC_TEST_PYTHON"), ctx.args)
 
 
