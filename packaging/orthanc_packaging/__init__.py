@@ -1,12 +1,13 @@
 """Release toolchain for the Orthanc Python plugin.
 
-Finds the Python interpreters of this machine, builds one plugin per Python
-version with CMake, runs the integration tests against each build and
-assembles ``dist/<version>/`` with checksums and a manifest.
+Where to start: sessions.py (what each `nox -s` session does), then
+deliverable.py (the prepare/build/check/smoke-test shape of a deliverable)
+and the module of the deliverable you care about (windows, docker, wheels,
+conan; release.py for the Linux binaries per Python and dist/).
+Shared parts: commands.py (running a command), system.py (Debian
+packages), ports.py (loopback ports), discovery.py (Pythons), cmake.py.
 
-The project's ``packaging/`` folder holds this package and the pinned
-requirements (``packaging/requirements/``); it is not itself a package, so
-PyPA's ``packaging`` (which pip, nox and pytest import) is never shadowed.
-Callers put ``packaging/`` on ``sys.path`` and ``import orthanc_packaging``
-(see ``noxfile.py``).
+Installed into each nox session's venv (`pip install -e packaging`); the
+project's ``packaging/`` folder itself is not a package, so PyPA's
+``packaging`` (which pip, nox and pytest import) is never shadowed.
 """

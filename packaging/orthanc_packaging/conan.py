@@ -1,6 +1,6 @@
-"""Conan 2 round trip of the recipes in recipes/: create the SDK and plugin
+"""The Conan 2 packages of the recipes in recipes/: create the SDK and plugin
 packages, upload them to a conan_server on loopback, drop them from the
-cache and install them back from that server.
+cache, install them back from that server and load the plugin in Orthanc.
 
 Everything happens under <root>/build/conan/ (its own CONAN_HOME, the
 server's folder), so the user's Conan cache and remotes are never touched,
@@ -12,18 +12,18 @@ from __future__ import annotations
 
 import json
 import os
-import secrets
 import shutil
-import socket
 import subprocess
 import sys
-import time
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, Callable, Mapping, Sequence
+from typing import Any, Mapping, Sequence
 
 from . import discovery
-from .report import Reporter, format_duration
+from .commands import Runner, run
+from .conan_server import ConanServer, ConanServerError
+from .deliverable import Artifact, DeliverableError
+from .report import Reporter
 from .version import read_version
 
 SDK_NAME = "orthanc-sdk"
@@ -32,21 +32,11 @@ SDK_VERSION = "1.10.1"  # the one recipes/orthanc-python requires
 DEFAULT_PYTHON = "3.11"
 DEFAULT_SDK_DIR = "/usr/include/orthanc"
 REMOTE = "orthanc-local"
-SERVER_USER = "orthanc"
 INIT_SYMBOL = "OrthancPluginInitialize"
-SERVER_START_TIMEOUT = 30.0
 STEP_TIMEOUT = 1800.0  # the plugin build is the long step
+# Where tests/conan finds the plugin that came back from the server.
+INSTALLED_PLUGIN_VARIABLE = "ORTHANC_CONAN_INSTALLED_PLUGIN"
 
-# conan_server's own command line binds 0.0.0.0; a test server must stay on
-# loopback, so start its launcher and ask for 127.0.0.1 ourselves.
-SERVER_SCRIPT = (
-    "import sys\n"
-    "from conans.server.launcher import ServerLauncher\n"
-    "launcher = ServerLauncher(server_dir=sys.argv[1])\n"
-    "launcher.server.run(host='127.0.0.1')\n"
-)
-
-Runner = Callable[..., "subprocess.CompletedProcess[str]"]
 
 
 class ConanError(RuntimeError):
@@ -100,15 +90,6 @@ class Plan:
         return f"{PLUGIN_NAME}/{self.plugin_version}"
 
 
-@dataclass
-class RoundTripResult:
-    ok: bool
-    plugin: Path | None = None
-    seconds: float = 0.0
-    steps: list[tuple[str, float]] = field(default_factory=list)
-    error: str | None = None
-
-
 # --------------------------------------------------------------------------
 # Pure helpers: command lines, files and parsing (unit tested)
 
@@ -126,46 +107,6 @@ def conan_env(home: Path, base: Mapping[str, str]) -> dict[str, str]:
     env.pop("CONAN_LOGIN_USERNAME", None)
     env.pop("CONAN_PASSWORD", None)
     return env
-
-
-def server_conf(
-    port: int,
-    user: str,
-    password: str,
-    storage: Path,
-    jwt_secret: str,
-    updown_secret: str,
-) -> str:
-    """server.conf of conan_server: one user who may read and write.
-
-    host_name is 127.0.0.1 (not localhost) because the server hands it back
-    in download URLs, and localhost may resolve to ::1 where nothing listens.
-    """
-    return "\n".join(
-        [
-            "[server]",
-            f"jwt_secret: {jwt_secret}",
-            "jwt_expire_minutes: 120",
-            "ssl_enabled: False",
-            f"port: {port}",
-            "public_port:",
-            "host_name: 127.0.0.1",
-            "authorize_timeout: 1800",
-            f"disk_storage_path: {storage}",
-            "disk_authorize_timeout: 1800",
-            f"updown_secret: {updown_secret}",
-            "",
-            "[write_permissions]",
-            f"*/*@*/*: {user}",
-            "",
-            "[read_permissions]",
-            f"*/*@*/*: {user}",
-            "",
-            "[users]",
-            f"{user}: {password}",
-            "",
-        ]
-    )
 
 
 def python_option(version: str) -> str:
@@ -303,74 +244,8 @@ def redact(args: Sequence[str]) -> list[str]:
     return shown
 
 
-def free_port() -> int:
-    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
-
-
 # --------------------------------------------------------------------------
 # Running things
-
-
-class ConanServer:
-    """A conan_server process on 127.0.0.1 with a fresh folder and a random password."""
-
-    def __init__(self, python: str, server_dir: Path, log: Path) -> None:
-        self.python = python
-        self.server_dir = server_dir
-        self.log = log
-        self.port = free_port()
-        self.user = SERVER_USER
-        self.password = secrets.token_hex(12)
-        self.process: subprocess.Popen[bytes] | None = None
-
-    @property
-    def url(self) -> str:
-        return f"http://127.0.0.1:{self.port}"
-
-    def start(self) -> None:
-        shutil.rmtree(self.server_dir, ignore_errors=True)
-        self.server_dir.mkdir(parents=True)
-        (self.server_dir / "server.conf").write_text(
-            server_conf(
-                self.port,
-                self.user,
-                self.password,
-                self.server_dir / "data",
-                secrets.token_hex(16),
-                secrets.token_hex(16),
-            ),
-            encoding="utf-8",
-        )
-        self.log.parent.mkdir(parents=True, exist_ok=True)
-        with open(self.log, "wb") as out:
-            self.process = subprocess.Popen(
-                [self.python, "-c", SERVER_SCRIPT, str(self.server_dir)],
-                stdout=out,
-                stderr=subprocess.STDOUT,
-            )
-        deadline = time.monotonic() + SERVER_START_TIMEOUT
-        while time.monotonic() < deadline:
-            if self.process.poll() is not None:
-                raise ConanError(f"conan_server exited at start; see {self.log}")
-            try:
-                with socket.create_connection(("127.0.0.1", self.port), timeout=1):
-                    return
-            except OSError:
-                time.sleep(0.2)
-        self.stop()
-        raise ConanError(f"conan_server did not listen on {self.url}; see {self.log}")
-
-    def stop(self) -> None:
-        if self.process and self.process.poll() is None:
-            self.process.terminate()
-            try:
-                self.process.wait(timeout=10)
-            except subprocess.TimeoutExpired:
-                self.process.kill()
-                self.process.wait()
-        self.process = None
 
 
 class _Conan:
@@ -394,7 +269,6 @@ class _Conan:
             env=self.env,
             cwd=str(self.plan.root),
             capture_output=True,
-            text=True,
             timeout=STEP_TIMEOUT,
         )
         log.write_text(f"$ conan {shown}\n{proc.stderr}\n{proc.stdout}", encoding="utf-8")
@@ -418,13 +292,13 @@ def make_plan(root: Path, tools_python: str, python_version: str = DEFAULT_PYTHO
     )
 
 
-def check_plugin(path: Path, os_name: str, runner: Runner = subprocess.run) -> str | None:
+def check_plugin(path: Path, os_name: str, runner: Runner = run) -> str | None:
     """Why the installed plugin is not usable, or None."""
     if not path.is_file():
         return f"{path} does not exist"
     if os_name != "linux" or not shutil.which("nm"):
         return None  # only existence can be checked without the platform's tools
-    proc = runner(["nm", "-D", "--defined-only", str(path)], capture_output=True, text=True)
+    proc = runner(["nm", "-D", "--defined-only", str(path)], capture_output=True)
     if proc.returncode != 0:
         return f"nm failed on {path}: {proc.stderr.strip()}"
     if INIT_SYMBOL not in exported_symbols(proc.stdout):
@@ -432,94 +306,101 @@ def check_plugin(path: Path, os_name: str, runner: Runner = subprocess.run) -> s
     return None
 
 
-def round_trip(
-    plan: Plan,
-    reporter: Reporter,
-    layout: ConanLayout | None = None,
-    runner: Runner = subprocess.run,
-) -> RoundTripResult:
-    layout = layout or layout_for(plan.root)
-    start = time.monotonic()
-    result = RoundTripResult(ok=False)
-    # A fresh home each time: the round trip must not pass thanks to an old cache.
-    shutil.rmtree(layout.home, ignore_errors=True)
-    shutil.rmtree(layout.logs, ignore_errors=True)
-    shutil.rmtree(layout.install, ignore_errors=True)
-    layout.logs.mkdir(parents=True)
-    conan = _Conan(plan, layout, reporter, runner)
-    server = ConanServer(plan.conan[0], layout.server_dir, layout.logs / "conan_server.log")
+class ConanPackages:
+    """The recipes' packages as a deliverable: created in an isolated Conan
+    home (build), taken through a loopback conan_server and back (check:
+    upload, remove, install from the server, the plugin's exports), then the
+    installed plugin is loaded in Orthanc by tests/conan (smoke test)."""
 
-    def step(name: str, action: Callable[[], Any]) -> Any:
-        began = time.monotonic()
-        value = action()
-        result.steps.append((name, time.monotonic() - began))
-        return value
+    name = "conan"
 
-    try:
-        step("setup", lambda: (
-            conan(["profile", "detect", "--force"], "profile"),
-            conan(["remote", "remove", "conancenter"], "no-conancenter", check=False),
-        ))
-        step("create sdk", lambda: conan(sdk_create_args(plan), "create-sdk"))
-        step("create plugin", lambda: conan(plugin_create_args(plan), "create-plugin"))
-        step("start server", server.start)
-        reporter.line(f"conan_server on {server.url} ({layout.server_dir})")
+    def __init__(self, root: Path, tools_python: str, reporter: Reporter,
+                 pytest_args: Sequence[str] = (), runner: Runner = run) -> None:
+        self.root = Path(root)
+        self.tools_python = tools_python
+        self.reporter = reporter
+        self.pytest_args = tuple(pytest_args)
+        self.runner = runner
+        self.layout = layout_for(self.root)
+        self.plan: Plan | None = None
+        self.conan: _Conan | None = None
+        self.plugin: Path | None = None
 
-        def upload() -> None:
-            conan(["remote", "add", REMOTE, server.url, "--force"], "remote-add")
-            conan(["remote", "login", REMOTE, server.user, "-p", server.password], "login")
-            conan(upload_args(f"{SDK_NAME}/*"), "upload-sdk")
-            conan(upload_args(f"{PLUGIN_NAME}/*"), "upload-plugin")
+    def prepare(self) -> None:
+        try:
+            self.plan = make_plan(self.root, self.tools_python)
+        except (OSError, ValueError, discovery.ProbeError) as error:  # VERSION, discovery
+            raise DeliverableError(f"cannot plan the Conan packages: {error}") from error
+        if not self.plan.python_root:
+            self.reporter.line(f"note: no Python {self.plan.python_version} found; CMake will look for one")
+        # A fresh home each time: the round trip must not pass thanks to an old cache.
+        for folder in (self.layout.home, self.layout.logs, self.layout.install):
+            shutil.rmtree(folder, ignore_errors=True)
+        self.layout.logs.mkdir(parents=True)
+        self.conan = _Conan(self.plan, self.layout, self.reporter, self.runner)
+        self._client(["profile", "detect", "--force"], "profile")
+        self._client(["remote", "remove", "conancenter"], "no-conancenter", check=False)
 
-        step("upload", upload)
-        listing = json.loads(
-            conan(["list", "orthanc-*/*:*", "-r", REMOTE, "--format=json"], "list-remote")
-        )
+    def _client(self, args: Sequence[str], label: str, check: bool = True) -> str:
+        if self.conan is None:
+            raise DeliverableError("conan: prepare first")
+        try:
+            return self.conan(args, label, check)
+        except (ConanError, OSError, subprocess.TimeoutExpired) as error:
+            raise DeliverableError(str(error)) from error
+
+    def build(self) -> list[Artifact]:
+        assert self.plan is not None
+        self._client(sdk_create_args(self.plan), "create-sdk")
+        self._client(plugin_create_args(self.plan), "create-plugin")
+        return [Artifact(f"{SDK_NAME}/{SDK_VERSION}"), Artifact(self.plan.plugin_ref)]
+
+    def check(self, artifacts: Sequence[Artifact]) -> list[str]:
+        assert self.plan is not None
+        server = ConanServer(self.plan.conan[0], self.layout.server_dir, self.layout.logs / "conan_server.log")
+        try:
+            server.start()
+            self.reporter.line(f"conan_server on {server.url} ({self.layout.server_dir})")
+            return self._through_server(server)
+        except (ConanError, ConanServerError, OSError, ValueError) as error:
+            return [str(error)]
+        finally:
+            server.stop()
+
+    def _through_server(self, server: ConanServer) -> list[str]:
+        assert self.plan is not None
+        self._client(["remote", "add", REMOTE, server.url, "--force"], "remote-add")
+        self._client(["remote", "login", REMOTE, server.user, "-p", server.password], "login")
+        self._client(upload_args(f"{SDK_NAME}/*"), "upload-sdk")
+        self._client(upload_args(f"{PLUGIN_NAME}/*"), "upload-plugin")
+        listing = json.loads(self._client(["list", "orthanc-*/*:*", "-r", REMOTE, "--format=json"], "list-remote"))
         on_server = binaries_by_name(listing)
         if on_server.get(SDK_NAME, 0) < 1 or on_server.get(PLUGIN_NAME, 0) < 1:
-            raise ConanError(f"binaries on the server: {on_server}, expected both packages")
-        step("remove local", lambda: conan(["remove", "orthanc-*", "-c"], "remove"))
-        left = json.loads(conan(["list", "orthanc-*", "--format=json"], "list-after-remove"))
+            return [f"binaries on the server: {on_server}, expected both packages"]
+        self._client(["remove", "orthanc-*", "-c"], "remove")
+        left = json.loads(self._client(["list", "orthanc-*", "--format=json"], "list-after-remove"))
         if left.get("Local Cache"):
-            raise ConanError(f"the local cache still holds {sorted(left['Local Cache'])}")
-        graph = json.loads(step("install", lambda: conan(install_args(plan, layout.install), "install")))
+            return [f"the local cache still holds {sorted(left['Local Cache'])}"]
+        graph = json.loads(self._client(install_args(self.plan, self.layout.install), "install"))
         for name, need_binary in ((SDK_NAME, False), (PLUGIN_NAME, True)):
             problem = downloaded_problem(find_node(graph, name), name, need_binary)
             if problem:
-                raise ConanError(problem)
+                return [problem]
         node = find_node(graph, PLUGIN_NAME)
         assert node is not None
         plugin = plugin_file(Path(node["package_folder"]), host_os())
-        problem = check_plugin(plugin, host_os(), runner)
+        problem = check_plugin(plugin, host_os(), self.runner)
         if problem:
-            raise ConanError(problem)
-        result.plugin = plugin
-        result.ok = True
-    except (ConanError, OSError, subprocess.TimeoutExpired, ValueError) as error:
-        result.error = str(error)
-    finally:
-        server.stop()
-        result.seconds = time.monotonic() - start
-    return result
+            return [problem]
+        self.plugin = plugin
+        self.reporter.line(f"{plugin} installed from the conan_server, exports {INIT_SYMBOL}")
+        return []
 
+    def smoke_test(self, artifacts: Sequence[Artifact]) -> list[str]:
+        env = dict(os.environ, **{INSTALLED_PLUGIN_VARIABLE: str(self.plugin)})
+        done = self.runner([self.tools_python, "-m", "pytest", "tests/conan", "-q", *self.pytest_args],
+                           cwd=self.root, env=env)
+        return [] if done.returncode == 0 else [f"tests/conan failed (pytest exit {done.returncode})"]
 
-def run_conan(root: Path, tools_python: str, reporter: Reporter) -> int:
-    """The `nox -s conan` round trip; 0 when the plugin came back from the server."""
-    try:
-        plan = make_plan(Path(root), tools_python)
-    except (OSError, ValueError, discovery.ProbeError) as error:  # VERSION, discovery
-        reporter.line(f"cannot plan the Conan round trip: {error}")
-        return 1
-    if not plan.python_root:
-        reporter.line(f"note: no Python {plan.python_version} found; CMake will look for one")
-    result = round_trip(plan, reporter)
-    reporter.block(
-        "Conan round trip:",
-        [f"{name:<14} {format_duration(seconds)}" for name, seconds in result.steps]
-        + [f"{'total':<14} {format_duration(result.seconds)}"],
-    )
-    if not result.ok:
-        reporter.line(f"FAILED: {result.error}")
-        return 1
-    reporter.line(f"ok: {result.plugin} installed from the conan_server and exports {INIT_SYMBOL}")
-    return 0
+    def summary(self) -> list[str]:
+        return [] if self.plugin is None else [f"installed plugin: {self.plugin}"]

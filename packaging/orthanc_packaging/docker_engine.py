@@ -11,12 +11,12 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Callable, Sequence
 
+from . import system
+from .commands import Runner, run
 from .report import Reporter
 
 DAEMON_START_SECONDS = 60.0
-APT_LOCK_TIMEOUT = "600"  # seconds apt waits for another apt/dpkg to finish
 
-Runner = Callable[..., "subprocess.CompletedProcess[str]"]
 
 
 class DockerSetupError(RuntimeError):
@@ -37,7 +37,7 @@ class Docker:
     """The docker CLI, with the environment the builds need."""
 
     executable: str = "docker"
-    run: Runner = subprocess.run
+    run: Runner = run
     env: dict[str, str] = field(default_factory=_docker_env)
 
     def __call__(
@@ -50,7 +50,6 @@ class Docker:
         return self.run(
             [self.executable, *args],
             capture_output=capture,
-            text=True,
             check=check,
             env=self.env,
             timeout=timeout,
@@ -94,26 +93,11 @@ def missing_packages(
     return packages
 
 
-def apt_install(
-    packages: Sequence[str], reporter: Reporter, run: Runner = subprocess.run
-) -> None:
-    if os.geteuid() != 0:
-        raise DockerSetupError(
-            f"missing {', '.join(packages)}: run this as root (it installs them with "
-            f"apt-get) or install them yourself: apt-get install -y {' '.join(packages)}"
-        )
-    reporter.line(f"installing {', '.join(packages)} with apt-get")
-    env = dict(os.environ, DEBIAN_FRONTEND="noninteractive")
-    lock = ["-o", f"DPkg::Lock::Timeout={APT_LOCK_TIMEOUT}"]
-    for cmd in (
-        ["apt-get", *lock, "update", "-qq"],
-        ["apt-get", *lock, "install", "-y", "-qq", *packages],
-    ):
-        done = run(cmd, capture_output=True, text=True, check=False, env=env)
-        if done.returncode != 0:
-            raise DockerSetupError(
-                f"{' '.join(cmd)} failed:\n{done.stdout[-2000:]}{done.stderr[-2000:]}"
-            )
+def apt_install(packages: Sequence[str], reporter: Reporter, run: Runner = run) -> None:
+    try:
+        system.ensure_packages(packages, reporter, run)
+    except system.SystemSetupError as error:
+        raise DockerSetupError(str(error)) from error
 
 
 def start_daemon(

@@ -22,6 +22,7 @@ from pathlib import Path
 from typing import Iterator, Sequence
 
 from .docker_engine import DockerSetupError
+from .ports import free_port
 from .report import Reporter
 
 # Fixed so that the PIP_INDEX_URL build argument, part of the build cache
@@ -117,22 +118,22 @@ class _QuietHandler(http.server.SimpleHTTPRequestHandler):
         pass
 
 
-def _free_port(preferred: int) -> int:
-    for port in (preferred, 0):
-        with socket.socket() as sock:
-            try:
-                sock.bind(("127.0.0.1", port))
-            except OSError:
-                continue
-            return int(sock.getsockname()[1])
-    raise DockerSetupError("no free local port for the wheel mirror")
+def _port_or_free(preferred: int) -> int:
+    """The usual port of the mirror when nobody holds it (build logs stay
+    comparable), else one from the allocator."""
+    with socket.socket() as sock:
+        try:
+            sock.bind(("127.0.0.1", preferred))
+        except OSError:
+            return free_port()
+    return preferred
 
 
 @contextlib.contextmanager
 def serve_directory(folder: Path, port: int = DEFAULT_INDEX_PORT) -> Iterator[str]:
     """Serve `folder` on 127.0.0.1 (builds use --network host); yields the URL."""
     handler = functools.partial(_QuietHandler, directory=str(folder))
-    server = http.server.ThreadingHTTPServer(("127.0.0.1", _free_port(port)), handler)
+    server = http.server.ThreadingHTTPServer(("127.0.0.1", _port_or_free(port)), handler)
     thread = threading.Thread(target=server.serve_forever, daemon=True)
     thread.start()
     try:

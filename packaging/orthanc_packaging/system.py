@@ -9,9 +9,9 @@ from __future__ import annotations
 
 import os
 import shutil
-import subprocess
-from typing import Callable, Sequence
+from typing import Sequence
 
+from .commands import Runner, run
 from .report import Reporter
 
 # Orthanc itself, its plugin SDK header, the DICOM tools the tests use, and
@@ -23,18 +23,14 @@ BUILD_AND_TEST_PACKAGES = (
 # libpython (Debian's python3.11) so that only the plugins differ.
 BENCH_PACKAGES = (*BUILD_AND_TEST_PACKAGES, "orthanc-python", "libpython3.11-dev")
 
-Runner = Callable[[Sequence[str]], "subprocess.CompletedProcess[str]"]
+APT_LOCK_TIMEOUT = "600"  # seconds apt waits for another apt/dpkg (a parallel session) to finish
 
 
-def _run(command: Sequence[str]) -> subprocess.CompletedProcess[str]:
-    return subprocess.run(list(command), capture_output=True, text=True, check=False)
-
-
-def missing_packages(packages: Sequence[str], run: Runner = _run) -> list[str]:
+def missing_packages(packages: Sequence[str], run: Runner = run) -> list[str]:
     """The Debian packages of `packages` that dpkg does not list as installed."""
     missing = []
     for package in packages:
-        result = run(["dpkg-query", "-W", "-f=${Status}", package])
+        result = run(["dpkg-query", "-W", "-f=${Status}", package], capture_output=True)
         if result.returncode != 0 or "install ok installed" not in result.stdout:
             missing.append(package)
     return missing
@@ -51,7 +47,7 @@ class SystemSetupError(RuntimeError):
 def ensure_packages(
     packages: Sequence[str] = BUILD_AND_TEST_PACKAGES,
     reporter: Reporter | None = None,
-    run: Runner = _run,
+    run: Runner = run,
     is_root: bool | None = None,
     has_apt: bool | None = None,
 ) -> None:
@@ -70,8 +66,9 @@ def ensure_packages(
     if reporter is not None:
         reporter.line(f"installing Debian packages: {' '.join(missing)}")
     env_prefix = ["env", "DEBIAN_FRONTEND=noninteractive"]
-    for command in (["apt-get", "update", "-qq"], ["apt-get", "install", "-y", "-qq", *missing]):
-        result = run([*env_prefix, *command])
+    lock = ["-o", f"DPkg::Lock::Timeout={APT_LOCK_TIMEOUT}"]
+    for command in (["apt-get", *lock, "update", "-qq"], ["apt-get", *lock, "install", "-y", "-qq", *missing]):
+        result = run([*env_prefix, *command], capture_output=True)
         if result.returncode != 0:
             raise SystemSetupError(
                 f"'{' '.join(command)}' failed ({result.stderr.strip()[-300:]}); run {install_command(missing)} by hand"

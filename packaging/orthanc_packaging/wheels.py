@@ -1,50 +1,30 @@
-"""Wheels of the plugin (pyproject.toml, scikit-build-core).
-
-- ``build_all``: one wheel per Python 3.8-3.13 found here (pyenv), each built
-  in a persistent build folder, repaired by auditwheel with libpython
-  excluded, checked, then tested in a real Orthanc (tests/wheels). The nox
-  session ``wheels`` runs it.
-- The commands that the cibuildwheel configuration runs (``python
-  packaging/orthanc_packaging/wheels.py check-sdk|link-stub|check-wheel``).
-
-Standard library only, and no import of the rest of ``orthanc_packaging``:
-the same file runs as a script inside cibuildwheel's manylinux containers and
-under every Python the wheels are built for.
-
-Why libpython is never bundled: the plugin embeds the Python whose venv the
-wheel is installed into, so it must load that Python's own library (its
-standard library and C extensions go with it). auditwheel's policies forbid
-linking libpython at all (extension modules get it from the interpreter), so
-``auditwheel show`` calls such a wheel "linux_x86_64"; ``auditwheel repair
---exclude libpython3.*.so.1.0`` keeps the dependency external and tags the
-wheel for the glibc/libstdc++ symbols it uses, which is what the manylinux tag
-promises. The shared libpython is a documented host requirement, like Orthanc.
+"""Wheels of the plugin as a deliverable (pyproject.toml, scikit-build-core):
+one wheel per Python found here (discovery.py), each built in a persistent
+build folder and repaired by auditwheel with libpython excluded (build),
+checked (wheel_checks.py), then installed into a fresh venv and run in a
+real Orthanc by tests/wheels (smoke test); plus a portable wheel, linked as
+CI's manylinux builds are, tested against the system Python.
 """
 
 from __future__ import annotations
 
-import argparse
-import hashlib
 import json
 import os
 import re
 import shutil
 import subprocess
-import sys
-import tempfile
 import time
-import zipfile
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from pathlib import Path
 from typing import IO, Callable, Mapping, Sequence
 
-ROOT = Path(__file__).resolve().parents[2]
-MINORS: tuple[str, ...] = ("3.8", "3.9", "3.10", "3.11", "3.12", "3.13")
+from .deliverable import Artifact, DeliverableError
+from .discovery import SUPPORTED_MINORS, DiscoveryResult, discover
+from .wheel_checks import DISTRIBUTION, LIBPYTHON_EXCLUDE, check_wheel
 
-# Debian bookworm's orthanc-dev 1.10.1+dfsg-2+deb12u1, the header of every
-# build of the project; CI hands it to cibuildwheel (.github/workflows/wheels.yml).
-SDK_SHA256 = "25636a2d6aeed108caa0cb079d944ae77d23857a3b6fd4690fed046ccce6612f"
-SDK_HEADER = "OrthancCPlugin.h"
+# cibuildwheel 3.4.1 (pinned: 4.x dropped cp38) builds cp38 to cp313, and no
+# Python 3.14 with a shared libpython is installed on these hosts.
+MINORS: tuple[str, ...] = tuple(m for m in SUPPORTED_MINORS if m != "3.14")
 
 # The build backend pins of pyproject.toml's build-system.requires, per
 # Python: local builds install it into a persistent venv and build without
@@ -52,214 +32,11 @@ SDK_HEADER = "OrthancCPlugin.h"
 BACKEND_REQUIREMENT = {"3.8": "scikit-build-core==0.11.6"}
 BACKEND_REQUIREMENT_DEFAULT = "scikit-build-core==1.1.2"
 
-LIBPYTHON_EXCLUDE = "libpython3.*.so.1.0"
-DISTRIBUTION = "orthanc_python_plugin"
-LIBRARY_NAMES = ("libOrthancPython.so", "libOrthancPython.dylib", "OrthancPython.dll")
-
 Log = Callable[[str], None]
 
 
 def _print(line: str) -> None:
     print(line, flush=True)
-
-
-# --------------------------------------------------------------------------
-# Pythons
-
-
-def version_key(name: str) -> tuple[int | str, ...]:
-    return tuple(int(t) if t.isdigit() else t for t in re.split(r"(\d+)", name))
-
-
-def pyenv_root(env: Mapping[str, str] = os.environ) -> Path | None:
-    if env.get("PYENV_ROOT"):
-        return Path(env["PYENV_ROOT"])
-    home = Path(env.get("HOME", "~")).expanduser()
-    return home / ".pyenv" if (home / ".pyenv").is_dir() else None
-
-
-def find_pythons(
-    minors: Sequence[str] = MINORS, root: Path | None = None
-) -> dict[str, Path]:
-    """The newest pyenv CPython of each minor that has a shared libpython."""
-    root = root if root is not None else pyenv_root()
-    found: dict[str, Path] = {}
-    versions = root / "versions" if root else None
-    if versions is None or not versions.is_dir():
-        return found
-    for entry in sorted(versions.iterdir(), key=lambda p: version_key(p.name)):
-        m = re.match(r"^(3\.\d+)\.\d+$", entry.name)
-        if not m or m.group(1) not in minors:
-            continue
-        minor = m.group(1)
-        exe = entry / "bin" / f"python{minor}"
-        if exe.is_file() and (entry / "lib" / f"libpython{minor}.so.1.0").exists():
-            found[minor] = exe  # sorted: the newest patch release wins
-    return found
-
-
-def wheel_minor(wheel: Path) -> str | None:
-    """ "3.12" for a ``...-cp312-cp312-...whl``."""
-    m = re.search(r"-cp3(\d+)-cp3\1-", wheel.name)
-    return f"3.{m.group(1)}" if m else None
-
-
-# --------------------------------------------------------------------------
-# ELF and wheel checks
-
-
-def elf_dynamic(
-    path: Path, run: Callable[..., str] = subprocess.check_output
-) -> tuple[list[str], list[str]]:
-    """(NEEDED entries, RUNPATH/RPATH entries) of an ELF file, via readelf."""
-    text = run(["readelf", "-d", str(path)], text=True)
-    needed = re.findall(r"\(NEEDED\)\s+Shared library: \[([^\]]+)\]", text)
-    runpath: list[str] = []
-    for value in re.findall(
-        r"\((?:RUNPATH|RPATH)\)\s+Library r(?:un)?path: \[([^\]]*)\]", text
-    ):
-        runpath += [p for p in value.split(":") if p]
-    return needed, runpath
-
-
-@dataclass
-class WheelReport:
-    wheel: Path
-    problems: list[str] = field(default_factory=list)
-    needed: list[str] = field(default_factory=list)
-    runpath: list[str] = field(default_factory=list)
-
-    @property
-    def ok(self) -> bool:
-        return not self.problems
-
-
-def check_wheel(wheel: Path, require_manylinux: bool = False) -> WheelReport:
-    """What a wheel of the plugin must hold, and must not."""
-    report = WheelReport(wheel)
-    minor = wheel_minor(wheel)
-    if minor is None:
-        report.problems.append(
-            "not tagged cpXY-cpXY (the plugin links one libpython: no abi3, no py3-none)"
-        )
-    if require_manylinux and "-manylinux_" not in wheel.name:
-        report.problems.append(
-            "not tagged manylinux_X_Y (auditwheel repair did not run)"
-        )
-    with zipfile.ZipFile(wheel) as archive:
-        names = archive.namelist()
-        libraries = [
-            n
-            for n in names
-            if n.startswith("orthanc_python/") and n.split("/")[-1] in LIBRARY_NAMES
-        ]
-        for wanted in (
-            "orthanc_python/__init__.py",
-            "orthanc_python/orthanc.pyi",
-            "orthanc-stubs/__init__.pyi",
-        ):
-            if wanted not in names:
-                report.problems.append(f"{wanted} is missing")
-        if len(libraries) != 1:
-            report.problems.append(
-                f"expected one plugin library in orthanc_python/, found {libraries or 'none'} "
-                "(does CMakeLists.txt have the if(SKBUILD) install rules?)"
-            )
-        bundled = [n for n in names if _is_python_library(n)]
-        if bundled:
-            report.problems.append(
-                f"bundles a Python library: {bundled} (the host's must be used)"
-            )
-        entry_points = next(
-            (n for n in names if n.endswith(".dist-info/entry_points.txt")), None
-        )
-        if (
-            entry_points is None
-            or "orthanc-python-plugin" not in archive.read(entry_points).decode()
-        ):
-            report.problems.append("no orthanc-python-plugin console script")
-        if libraries and libraries[0].endswith(".so") and shutil.which("readelf"):
-            _check_elf(archive, libraries[0], minor, report)
-    return report
-
-
-def _is_python_library(member: str) -> bool:
-    name = member.split("/")[-1]
-    return "Python.framework/" in member or bool(
-        re.match(r"^(lib)?python3\d*(\.\d+)?(\.so|\.dylib|\.dll)", name)
-    )
-
-
-def _check_elf(
-    archive: zipfile.ZipFile, member: str, minor: str | None, report: WheelReport
-) -> None:
-    with tempfile.TemporaryDirectory() as tmp:
-        path = Path(archive.extract(member, tmp))
-        report.needed, report.runpath = elf_dynamic(path)
-    pythons = [n for n in report.needed if n.startswith("libpython")]
-    if minor and pythons != [f"libpython{minor}.so.1.0"]:
-        report.problems.append(
-            f"links {pythons or 'no libpython'}, expected libpython{minor}.so.1.0"
-        )
-    # A stub linked for manylinux builds must never be where the plugin looks.
-    stale = [p for p in report.runpath if "orthanc-python-link" in p]
-    if stale:
-        report.problems.append(f"RUNPATH points at the link stub: {stale}")
-
-
-# --------------------------------------------------------------------------
-# Commands for cibuildwheel
-
-
-def find_sdk_header(path: Path) -> Path | None:
-    for candidate in (path, path / SDK_HEADER, path / "orthanc" / SDK_HEADER):
-        if candidate.is_file():
-            return candidate
-    return None
-
-
-def check_sdk(path: Path, expected: str = SDK_SHA256) -> list[str]:
-    header = find_sdk_header(path)
-    if header is None:
-        return [
-            f"no {SDK_HEADER} in {path} (the workflow's sdk job puts it into sdk/orthanc/)"
-        ]
-    digest = hashlib.sha256(header.read_bytes()).hexdigest()
-    if digest != expected:
-        return [
-            f"{header}: sha256 {digest}, expected {expected} (Orthanc 1.10.1's header)"
-        ]
-    return []
-
-
-def link_stub(output_dir: Path, cc: str = "cc") -> Path:
-    """A library that only carries the SONAME libpython3.X.so.1.0 of the
-    running Python, for linking where no shared libpython exists (manylinux).
-
-    The plugin then records the dependency by SONAME, and its Python symbols
-    stay undefined until the host's libpython provides them at load time.
-    Its file name holds the version, as FindPython3 reads it from there."""
-    minor = f"{sys.version_info[0]}.{sys.version_info[1]}"
-    output_dir.mkdir(parents=True, exist_ok=True)
-    stub = output_dir / f"libpython{minor}.so"
-    source = output_dir / "empty.c"
-    source.write_text(
-        "/* link-time stand-in for the host's libpython */\n", encoding="utf-8"
-    )
-    subprocess.run(
-        [
-            cc,
-            "-shared",
-            "-fPIC",
-            "-nostdlib",
-            f"-Wl,-soname,libpython{minor}.so.1.0",
-            "-o",
-            str(stub),
-            str(source),
-        ],
-        check=True,
-    )
-    return stub
 
 
 # --------------------------------------------------------------------------
@@ -470,7 +247,7 @@ def build_one(
                 stub = subprocess.run(
                     [
                         str(env_python),
-                        str(Path(__file__).resolve()),
+                        str(Path(__file__).with_name("wheel_checks.py")),
                         "link-stub",
                         str(layout.stubs),
                     ],
@@ -587,158 +364,100 @@ def run_tests(
     return subprocess.run(cmd, cwd=root, env=env, check=False).returncode
 
 
-def build_all(
-    root: Path = ROOT,
-    minors: Sequence[str] | None = None,
-    tools_python: str = sys.executable,
-    test: bool = True,
-    pytest_args: Sequence[str] = (),
-    portable: bool = True,
-    log_line: Log = _print,
-) -> int:
-    """A local wheel for each pyenv Python, and a portable one for the
-    system Python's version; repaired, checked and (``test``) run in Orthanc."""
-    wanted = list(minors or MINORS)
-    unknown = [m for m in wanted if m not in MINORS]
-    if unknown:
-        log_line(
-            f"wheels: unsupported Python {', '.join(unknown)} (supported: {', '.join(MINORS)})"
-        )
-        return 2
-    pythons = find_pythons(wanted)
-    layout = Layout(Path(root))
-    tools_bin = Path(tools_python).parent
-    results: list[WheelBuild] = []
-    for minor in wanted:
-        if minor not in pythons:
-            log_line(
-                f"wheels: {minor}: skipped, no pyenv Python {minor} with a shared libpython"
-            )
-            continue
-        log_line(f"wheels: {minor} local: building with {pythons[minor]}")
-        results.append(
-            build_one(
-                minor, pythons[minor], layout, tools_python, tools_bin, LOCAL, log_line
-            )
-        )
-    system = find_system_python() if portable else None
-    if system and system[0] in pythons:
-        log_line(
-            f"wheels: {system[0]} portable: building with {pythons[system[0]]}, for {system[1]}"
-        )
-        results.append(
-            build_one(
-                system[0],
-                pythons[system[0]],
-                layout,
-                tools_python,
-                tools_bin,
-                PORTABLE,
-                log_line,
-            )
-        )
-    elif system:
-        log_line(
-            f"wheels: no portable wheel: the system Python is {system[0]}, not asked for"
-        )
-    elif portable:
-        log_line(
-            "wheels: no portable wheel: no system Python 3.8-3.13 with a shared libpython and venv"
-        )
-    for r in results:
-        state = f"ok {r.wheel.name}" if r.wheel else f"FAILED {r.error}"
-        log_line(f"  {r.minor:<5} {r.variant.name:<8} {r.seconds:5.0f}s  {state}")
-    code = 1 if not results or any(r.wheel is None for r in results) else 0
-    if not test:
-        return code
-    local = [r for r in results if r.wheel and r.variant == LOCAL]
-    if local:
-        code = (
-            run_tests(
-                Path(root),
-                tools_python,
-                [r.wheel for r in local if r.wheel],
-                {r.minor: pythons[r.minor] for r in local},
-                pytest_args,
-            )
-            or code
-        )
-    portable_built = [r.wheel for r in results if r.wheel and r.variant == PORTABLE]
-    if system and portable_built:
-        code = (
-            run_tests(
-                Path(root),
-                tools_python,
-                portable_built,
-                {system[0]: system[1]},
-                pytest_args,
-                tests="tests/wheels/test_wheel_in_orthanc.py",
-            )
-            or code
-        )
-    return code
 
 
-# --------------------------------------------------------------------------
-# Command line
+def find_pythons(minors: Sequence[str], found: DiscoveryResult) -> dict[str, Path]:
+    """The preferred Python of each minor that has a shared libpython."""
+    pythons = {}
+    for minor in minors:
+        best = found.best(minor)
+        if best is not None and best.libpython:
+            pythons[minor] = Path(best.executable)
+    return pythons
 
 
-def main(argv: Sequence[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(
-        prog="wheels.py", description=__doc__.split("\n\n")[0]
-    )
-    sub = parser.add_subparsers(dest="command", required=True)
-    sdk = sub.add_parser(
-        "check-sdk", help="check the Orthanc SDK header against its pinned sha256"
-    )
-    sdk.add_argument("path", type=Path)
-    stub = sub.add_parser(
-        "link-stub",
-        help="write a link stub for this Python's libpython; print its path",
-    )
-    stub.add_argument("output_dir", type=Path)
-    check = sub.add_parser(
-        "check-wheel", help="check wheels (files or folders of .whl)"
-    )
-    check.add_argument("paths", type=Path, nargs="+")
-    build = sub.add_parser(
-        "build", help="build, repair, check and test the wheels of this machine"
-    )
-    build.add_argument("minors", nargs="*")
-    build.add_argument("--no-test", action="store_true")
-    build.add_argument(
-        "--no-portable",
-        action="store_true",
-        help="skip the stub-linked wheel for the system Python",
-    )
-    args = parser.parse_args(argv)
+class Wheels:
+    """A local wheel for each Python found, and a portable one for the
+    system Python's version."""
 
-    if args.command == "check-sdk":
-        problems = check_sdk(args.path)
-        for line in problems or [f"{find_sdk_header(args.path)}: sha256 ok"]:
-            print(line)
-        return 1 if problems else 0
-    if args.command == "link-stub":
-        print(link_stub(args.output_dir))
-        return 0
-    if args.command == "check-wheel":
-        wheels = [
-            w
-            for p in args.paths
-            for w in (sorted(p.glob("*.whl")) if p.is_dir() else [p])
+    name = "wheels"
+
+    def __init__(
+        self,
+        root: Path,
+        tools_python: str,
+        log_line: Log = _print,
+        minors: Sequence[str] | None = None,
+        portable: bool = True,
+        pytest_args: Sequence[str] = (),
+        discover_pythons: Callable[[], DiscoveryResult] = discover,
+    ) -> None:
+        self.root = Path(root)
+        self.tools_python = tools_python
+        self.log_line = log_line
+        self.wanted = list(minors or MINORS)
+        self.portable = portable
+        self.pytest_args = tuple(pytest_args)
+        self.discover_pythons = discover_pythons
+        self.pythons: dict[str, Path] = {}
+        self.system: tuple[str, Path] | None = None
+        self.results: list[WheelBuild] = []
+
+    def prepare(self) -> None:
+        unknown = [m for m in self.wanted if m not in MINORS]
+        if unknown:
+            raise DeliverableError(
+                f"unsupported Python {', '.join(unknown)} for wheels (supported: {', '.join(MINORS)})"
+            )
+        self.pythons = find_pythons(self.wanted, self.discover_pythons())
+        for minor in self.wanted:
+            if minor not in self.pythons:
+                self.log_line(f"wheels: {minor}: skipped, no Python {minor} with a shared libpython found")
+        if not self.pythons:
+            raise DeliverableError("no Python with a shared libpython found: nothing to build wheels with")
+        self.system = find_system_python() if self.portable else None
+        if self.portable and self.system is None:
+            self.log_line("wheels: no portable wheel: no system Python 3.8-3.13 with a shared libpython and venv")
+        elif self.system and self.system[0] not in self.pythons:
+            self.log_line(f"wheels: no portable wheel: the system Python is {self.system[0]}, not asked for")
+            self.system = None
+
+    def build(self) -> list[Artifact]:
+        layout = Layout(self.root)
+        tools_bin = Path(self.tools_python).parent
+        builds = [(minor, LOCAL) for minor in self.pythons]
+        if self.system:
+            builds.append((self.system[0], PORTABLE))
+        for minor, variant in builds:
+            self.log_line(f"wheels: {minor} {variant.name}: building with {self.pythons[minor]}")
+            self.results.append(
+                build_one(minor, self.pythons[minor], layout, self.tools_python, tools_bin, variant,
+                          self.log_line)
+            )
+        return [Artifact(f"{r.minor} {r.variant.name}", r.wheel, r.wheel.stat().st_size)
+                for r in self.results if r.wheel]
+
+    def check(self, artifacts: Sequence[Artifact]) -> list[str]:
+        """build_one repaired each wheel and ran check_wheel on it: its errors."""
+        return [f"{r.minor} {r.variant.name}: {r.error}" for r in self.results if r.wheel is None]
+
+    def smoke_test(self, artifacts: Sequence[Artifact]) -> list[str]:
+        problems = []
+        local = [r for r in self.results if r.wheel and r.variant == LOCAL]
+        if local and run_tests(self.root, self.tools_python, [r.wheel for r in local if r.wheel],
+                               {r.minor: self.pythons[r.minor] for r in local}, self.pytest_args):
+            problems.append("tests/wheels failed on the local wheels")
+        portable = [r.wheel for r in self.results if r.wheel and r.variant == PORTABLE]
+        if self.system and portable and run_tests(
+            self.root, self.tools_python, portable, {self.system[0]: self.system[1]}, self.pytest_args,
+            tests="tests/wheels/test_wheel_in_orthanc.py",
+        ):
+            problems.append("tests/wheels/test_wheel_in_orthanc.py failed on the portable wheel")
+        return problems
+
+    def summary(self) -> list[str]:
+        return [
+            f"{r.minor:<5} {r.variant.name:<8} {r.seconds:5.0f}s  "
+            + (f"ok {r.wheel.name} ({r.platform_tag})" if r.wheel else f"FAILED {r.error}")
+            for r in self.results
         ]
-        bad = 0
-        for wheel in wheels:
-            report = check_wheel(
-                wheel, require_manylinux=sys.platform.startswith("linux")
-            )
-            print(f"{wheel.name}: {'ok' if report.ok else '; '.join(report.problems)}")
-            bad += not report.ok
-        return 1 if bad or not wheels else 0
-    return build_all(
-        minors=args.minors, test=not args.no_test, portable=not args.no_portable
-    )
-
-
-if __name__ == "__main__":
-    sys.exit(main())

@@ -5,21 +5,18 @@ from __future__ import annotations
 
 import json
 import os
-import sys
 from pathlib import Path
 from typing import Dict
 
 import pytest
 
-ROOT = Path(__file__).resolve().parents[2]
-if str(ROOT) not in sys.path:
-    sys.path.insert(0, str(ROOT))  # `import codegen` without installing anything
+from codegen.bindings import Plan
+from codegen.classify import classify
+from codegen.model import Module
+from codegen.parse import parse_header
+from codegen.render import render
 
-from codegen.bindings import Plan  # noqa: E402
-from codegen.classify import classify  # noqa: E402
-from codegen.model import Module  # noqa: E402
-from codegen.parse import parse_header  # noqa: E402
-from codegen.render import render  # noqa: E402
+ROOT = Path(__file__).resolve().parents[2]
 
 DATA = Path(__file__).resolve().parent / "data"
 MINI_HEADER = DATA / "mini_sdk.h"

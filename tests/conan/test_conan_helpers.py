@@ -8,7 +8,7 @@ import hashlib
 from pathlib import Path
 
 import pytest
-from orthanc_packaging import conan
+from orthanc_packaging import conan, conan_server
 
 ROOT = Path(__file__).resolve().parents[2]
 
@@ -45,7 +45,7 @@ def test_conan_env_isolates_the_home_and_drops_credentials() -> None:
 
 
 def test_server_conf_is_readable_and_limits_access_to_one_user(tmp_path: Path) -> None:
-    text = conan.server_conf(4242, "alice", "s3cret", tmp_path / "data", "jwt", "updown")
+    text = conan_server.server_conf(4242, "alice", "s3cret", tmp_path / "data", "jwt", "updown")
     parser = configparser.ConfigParser()
     parser.optionxform = str  # type: ignore[assignment,method-assign]  # keep "*/*@*/*" keys as written
     parser.read_string(text)

@@ -54,9 +54,6 @@ def healthcheck() -> types.ModuleType:
 
 @pytest.fixture(scope="session")
 def docker_tools() -> types.ModuleType:
-    # The release library, imported like noxfile.py does.
-    if str(ROOT / "packaging") not in sys.path:
-        sys.path.insert(0, str(ROOT / "packaging"))
     from orthanc_packaging import docker
 
     return docker

@@ -6,7 +6,6 @@ import base64
 import itertools
 import json
 import os
-import socket
 import subprocess
 import time
 import urllib.error
@@ -14,6 +13,8 @@ import urllib.request
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any, Protocol
+
+from orthanc_packaging.ports import free_port
 
 DEFAULT_AUTH = ("orthanc", "orthanc")  # Orthanc's own user when none is configured
 START_TIMEOUT = 40.0
@@ -31,12 +32,6 @@ def daemon_answers() -> bool:
         return docker("version", check=False, timeout=20).returncode == 0
     except (OSError, subprocess.TimeoutExpired):
         return False
-
-
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
 
 
 def unique_name(prefix: str = "orthanc-python-test") -> str:

@@ -1,4 +1,4 @@
-"""The image, run as the Orthanc Book shows and as the issue asks: real
+"""The image, run as the Orthanc Book shows and as users of the official images expect: real
 containers of ORTHANC_DOCKER_IMAGE (built by `nox -s docker`)."""
 
 from __future__ import annotations

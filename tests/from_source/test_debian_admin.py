@@ -19,7 +19,6 @@ import os
 import re
 import shutil
 import signal
-import socket
 import subprocess
 import sys
 import time
@@ -28,11 +27,11 @@ from pathlib import Path
 
 import pytest
 
-ROOT = Path(__file__).resolve().parents[2]
-if str(ROOT / "packaging") not in sys.path:
-    sys.path.insert(0, str(ROOT / "packaging"))
+from orthanc_packaging import roots, system
+from orthanc_packaging.ports import free_port
 
-from orthanc_packaging import roots, system  # noqa: E402
+ROOT = Path(__file__).resolve().parents[2]
+
 
 # suite -> the python3 it must embed without -DPYTHON_VERSION
 SUITES = {"bookworm": "3.11", "trixie": "3.13"}
@@ -85,12 +84,6 @@ def test_overlay_command_mounts_the_overlay_first(tmp_path: Path) -> None:
                              f"workdir={tmp_path}/work {tmp_path}/root && ")
     assert script.index("-t overlay") < script.index("-t proc") < script.index(f"chroot {tmp_path}/root")
     assert all((tmp_path / name).is_dir() for name in ("root", "upper", "work"))
-
-
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
 
 
 def _copy_sources(target: Path) -> None:
@@ -155,7 +148,7 @@ def test_readme_from_source(suite: str, as_root: None, tmp_path: Path) -> None:
     speedup.write_text("force-unsafe-io\n")
     log = tmp_path / "build.log"
     build, load = readme_blocks()
-    http_port, dicom_port = _free_port(), _free_port()
+    http_port, dicom_port = free_port(), free_port()
 
     # The README's blocks, then what the test needs: the hello world script,
     # and free ports instead of 8042/4242 (the machine runs other Orthancs).

@@ -4,10 +4,8 @@ dir) and macos/python_layout.py, for tests/macos."""
 from __future__ import annotations
 
 import os
-import sys
 from pathlib import Path
 
-sys.path.insert(0, str(Path(__file__).resolve().parents[2] / "macos"))
 
 import python_layout as layout
 

@@ -7,6 +7,7 @@ from pathlib import Path
 
 import pytest
 from orthanc_packaging import discovery as d
+from orthanc_packaging import python_places
 from packaging_fakes import (
     make_install,
     needs_posix,
@@ -153,7 +154,7 @@ Installed Pythons found by py Launcher for Windows
 
 
 def test_parse_py_launcher_new_format() -> None:
-    assert d.parse_py_launcher(PY_LAUNCHER_NEW) == [
+    assert python_places.parse_py_launcher(PY_LAUNCHER_NEW) == [
         (
             "3.13",
             "C:\\Users\\me\\AppData\\Local\\Programs\\Python\\Python313\\python.exe",
@@ -165,15 +166,15 @@ def test_parse_py_launcher_new_format() -> None:
 
 
 def test_parse_py_launcher_old_format() -> None:
-    assert d.parse_py_launcher(PY_LAUNCHER_OLD) == [
+    assert python_places.parse_py_launcher(PY_LAUNCHER_OLD) == [
         ("3.9-64", "C:\\Python39\\python.exe"),
         ("3.8-32", "C:\\Program Files (x86)\\Python38-32\\python.exe"),
     ]
 
 
 def test_parse_py_launcher_ignores_noise() -> None:
-    assert d.parse_py_launcher("No installed Pythons found!\n\n") == []
-    assert [c.source for c in d.py_launcher_candidates(PY_LAUNCHER_OLD)] == [
+    assert python_places.parse_py_launcher("No installed Pythons found!\n\n") == []
+    assert [c.source for c in python_places.py_launcher_candidates(PY_LAUNCHER_OLD)] == [
         "py-launcher"
     ] * 2
 
@@ -317,7 +318,7 @@ def test_default_places_windows_and_macos() -> None:
         run=lambda cmd: PY_LAUNCHER_NEW if list(cmd)[1:] == ["-0p"] else None,
     )
     assert win.windows and win.uv_dir == Path("C:/AppData/uv/python")
-    assert len(d.py_launcher_candidates(win.py_launcher_output)) == 4
+    assert len(python_places.py_launcher_candidates(win.py_launcher_output)) == 4
     mac = d.default_places(
         {"PATH": "", "HOME": "/Users/me"}, platform="darwin", which=lambda _: None
     )

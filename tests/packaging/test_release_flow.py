@@ -9,6 +9,7 @@ from pathlib import Path
 
 import pytest
 from orthanc_packaging import release, testing
+from orthanc_packaging.cells import CellSteps
 from orthanc_packaging.discovery import DiscoveryResult
 from orthanc_packaging.naming import PlatformTag
 from orthanc_packaging.report import Reporter
@@ -18,22 +19,21 @@ LINUX = PlatformTag("linux", "x86_64")
 
 
 @pytest.fixture
-def project(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
-    root = make_fake_project(tmp_path / "proj", version="0.2.0")
-    # No SDK header or target venv needed by the fake project.
-    monkeypatch.setattr(release, "_environment_problems", list)
+def project(tmp_path: Path) -> Path:
+    return make_fake_project(tmp_path / "proj", version="0.2.0")
 
-    def fake_venv(python, venv_dir, reporter, *args, **kwargs):
-        return testing.TargetEnv(
-            python="/unused", site_packages=[str(venv_dir / "site-packages")]
-        )
 
-    monkeypatch.setattr(testing, "ensure_target_venv", fake_venv)
-    return root
+def _fake_venv(python, venv_dir, reporter, *args, **kwargs):
+    return testing.TargetEnv(python="/unused", site_packages=[str(venv_dir / "site-packages")])
+
+
+# No SDK header or target venv needed by the fake project.
+FAKE_STEPS = CellSteps(make_venv=_fake_venv, env_problems=list)
 
 
 def run(project: Path, versions, found, **kwargs) -> tuple[int, str]:
     out = io.StringIO()
+    kwargs.setdefault("steps", FAKE_STEPS)
     code = release.run_matrix(
         root=project,
         versions=versions,
@@ -115,15 +115,12 @@ def test_unknown_version_is_one_error_line(project: Path, tmp_path: Path) -> Non
 def test_missing_sdk_fails_every_cell_with_one_line(
     project: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    monkeypatch.setattr(
-        release,
-        "_environment_problems",
-        lambda: ["Orthanc plugin SDK header not found (...)"],
-    )
+    steps = CellSteps(make_venv=_fake_venv, env_problems=lambda: ["Orthanc plugin SDK header not found (...)"])
     code, out = run(
         project,
         None,
         [found_python("3.11.7", tmp_path), found_python("3.12.1", tmp_path)],
+        steps=steps,
     )
     assert code == 1
     assert out.count("cannot build: Orthanc plugin SDK header not found") == 1

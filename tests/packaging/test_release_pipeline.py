@@ -12,7 +12,9 @@ from pathlib import Path
 from typing import Callable, Sequence
 
 import pytest
-from orthanc_packaging import cmake, release, testing
+from orthanc_packaging import cells as cells_module
+from orthanc_packaging import ci, cmake, release, testing
+from orthanc_packaging.cells import CellSteps
 from orthanc_packaging.matrix import Cell, cells_for
 from orthanc_packaging.naming import PlatformTag
 from orthanc_packaging.report import FAILED, OK, Reporter
@@ -72,6 +74,7 @@ class Recorder:
         reporter: Reporter,
         pytest_args: Sequence[str] = (),
         echo: bool = True,
+        **_: object,
     ) -> testing.TestResult:
         assert built.ok and built.library is not None
         with self.lock:
@@ -87,17 +90,16 @@ class Recorder:
             with self.lock:
                 self.running_tests -= 1
 
-    def install(self, monkeypatch: pytest.MonkeyPatch) -> None:
-        monkeypatch.setattr(release, "build_cell", self.build)
-        monkeypatch.setattr(release, "test_cell", self.test)
+    def steps(self) -> CellSteps:
+        return CellSteps(build=self.build, test=self.test, env_problems=list)
 
 
 def run(
-    cells: Sequence[Cell], tmp_path: Path, workers: int | None
-) -> tuple[list[release.CellOutcome], str]:
+    cells: Sequence[Cell], tmp_path: Path, workers: int | None, rec: Recorder
+) -> tuple[list[cells_module.CellOutcome], str]:
     out = io.StringIO()
-    outcomes = release.run_cells(
-        cells, tmp_path, "python", Reporter(out), env_problems=list, test_workers=workers
+    outcomes = cells_module.run_cells(
+        cells, tmp_path, "python", Reporter(out), test_workers=workers, steps=rec.steps()
     )
     return outcomes, out.getvalue()
 
@@ -111,22 +113,21 @@ def run(
 )
 def test_workers_from_the_environment(value: str | None, workers: int) -> None:
     env = {} if value is None else {"ORTHANC_TEST_WORKERS": value}
-    assert release.integration_test_workers(env) == workers
+    assert cells_module.integration_test_workers(env) == workers
 
 
 @pytest.mark.parametrize("value", ["0", "-1", "two", "1.5", "2x"])
 def test_bad_workers_value_is_an_error(value: str) -> None:
     with pytest.raises(ValueError, match="ORTHANC_TEST_WORKERS=.* whole number >= 1"):
-        release.integration_test_workers({"ORTHANC_TEST_WORKERS": value})
+        cells_module.integration_test_workers({"ORTHANC_TEST_WORKERS": value})
 
 
 def test_bad_workers_value_warns_and_tests_one_cell_at_a_time(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     rec = Recorder(tmp_path)
-    rec.install(monkeypatch)
     monkeypatch.setenv("ORTHANC_TEST_WORKERS", "lots")
-    outcomes, out = run(make_cells(tmp_path, "3.8.18", "3.9.18"), tmp_path, None)
+    outcomes, out = run(make_cells(tmp_path, "3.8.18", "3.9.18"), tmp_path, None, rec)
     assert "warning: ORTHANC_TEST_WORKERS='lots' is not a whole number >= 1; testing one cell at a time" in out
     assert rec.events == ["build 3.8", "test-start 3.8", "test-end 3.8", "build 3.9", "test-start 3.9", "test-end 3.9"]
     assert [o.status for o in outcomes] == [OK, OK]
@@ -136,9 +137,8 @@ def test_environment_value_is_used_when_no_count_is_given(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     rec = Recorder(tmp_path)
-    rec.install(monkeypatch)
     monkeypatch.setenv("ORTHANC_TEST_WORKERS", "1")
-    run(make_cells(tmp_path, "3.8.18", "3.9.18"), tmp_path, None)
+    run(make_cells(tmp_path, "3.8.18", "3.9.18"), tmp_path, None, rec)
     assert rec.events[:3] == ["build 3.8", "test-start 3.8", "test-end 3.8"]
     assert rec.echo == {"3.8": True, "3.9": True}  # one at a time: pytest output shown live
 
@@ -157,8 +157,7 @@ def test_tests_overlap_the_next_builds(tmp_path: Path, monkeypatch: pytest.Monke
         return testing.TestResult(ok=True, counts=testing.TestCounts(passed=1))
 
     rec.test_bodies["3.8"] = slow_38
-    rec.install(monkeypatch)
-    outcomes, out = run(make_cells(tmp_path, "3.8.18", "3.9.18", "3.10.13"), tmp_path, 3)
+    outcomes, out = run(make_cells(tmp_path, "3.8.18", "3.9.18", "3.10.13"), tmp_path, 3, rec)
     assert [o.status for o in outcomes] == [OK, OK, OK], out
     builds = [e for e in rec.events if e.startswith("build")]
     assert builds == ["build 3.8", "build 3.9", "build 3.10"]  # in the matrix order
@@ -181,8 +180,7 @@ def test_at_most_the_given_number_of_test_runs_at_once(
 
     for minor in ("3.8", "3.9", "3.10", "3.11"):
         rec.test_bodies[minor] = meets_another
-    rec.install(monkeypatch)
-    outcomes, _ = run(make_cells(tmp_path, "3.8.18", "3.9.18", "3.10.13", "3.11.7"), tmp_path, 2)
+    outcomes, _ = run(make_cells(tmp_path, "3.8.18", "3.9.18", "3.10.13", "3.11.7"), tmp_path, 2, rec)
     assert [o.status for o in outcomes] == [OK] * 4
     assert rec.most_tests_at_once == 2
 
@@ -191,9 +189,8 @@ def test_a_failed_build_does_not_block_the_others(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     rec = Recorder(tmp_path, failing_builds=["3.8"])
-    rec.install(monkeypatch)
     cells = make_cells(tmp_path, "3.8.18", "3.9.18", "3.10.13")
-    outcomes, _ = run(cells, tmp_path, 2)
+    outcomes, _ = run(cells, tmp_path, 2, rec)
     assert [o.status for o in outcomes] == [FAILED, OK, OK]
     assert "test-start 3.8" not in rec.events  # nothing to test
     assert {"test-end 3.9", "test-end 3.10"} <= set(rec.events)
@@ -204,19 +201,17 @@ def test_a_failed_build_does_not_block_the_others(
 
 def test_one_worker_keeps_build_test_build_test(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     rec = Recorder(tmp_path)
-    rec.install(monkeypatch)
-    _, out = run(make_cells(tmp_path, "3.8.18", "3.9.18"), tmp_path, 1)
+    _, out = run(make_cells(tmp_path, "3.8.18", "3.9.18"), tmp_path, 1, rec)
     assert rec.events == ["build 3.8", "test-start 3.8", "test-end 3.8", "build 3.9", "test-start 3.9", "test-end 3.9"]
     assert "at once" not in out
 
 
 def test_builds_only_never_start_test_workers(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     rec = Recorder(tmp_path)
-    rec.install(monkeypatch)
     out = io.StringIO()
-    outcomes = release.run_cells(
+    outcomes = cells_module.run_cells(
         make_cells(tmp_path, "3.8.18", "3.9.18"), tmp_path, "python", Reporter(out),
-        test=False, env_problems=list, test_workers=4,
+        test=False, test_workers=4, steps=rec.steps(),
     )  # fmt: skip
     assert rec.events == ["build 3.8", "build 3.9"]
     assert [o.status for o in outcomes] == [OK, OK]
@@ -233,8 +228,7 @@ def test_a_crashing_test_run_fails_its_cell_only(tmp_path: Path, monkeypatch: py
         raise OSError("disk full")
 
     rec.test_bodies["3.9"] = crash
-    rec.install(monkeypatch)
-    outcomes, out = run(make_cells(tmp_path, "3.8.18", "3.9.18", "3.10.13"), tmp_path, 2)
+    outcomes, out = run(make_cells(tmp_path, "3.8.18", "3.9.18", "3.10.13"), tmp_path, 2, rec)
     assert [o.status for o in outcomes] == [OK, FAILED, OK]
     assert outcomes[1].reason == "tests not run: OSError: disk full"
     assert "py3.9-release: tests not run: OSError: disk full" in out
@@ -266,12 +260,11 @@ def test_failed_cell_summary_is_shown_and_the_others_stay_in_the_table(
     rec = Recorder(tmp_path)
     log = tmp_path / "py3.9-release.log"
     rec.test_bodies["3.9"] = _failed_run(log)
-    rec.install(monkeypatch)
     out = io.StringIO()
     reporter = Reporter(out)
-    outcomes = release.run_cells(
+    outcomes = cells_module.run_cells(
         make_cells(tmp_path, "3.8.18", "3.9.18", "3.10.13"), tmp_path, "python", reporter,
-        env_problems=list, test_workers=2,
+        test_workers=2, steps=rec.steps(),
     )  # fmt: skip
     code = release.print_summary(outcomes, "0.1.0", reporter)
     text = out.getvalue()
@@ -303,9 +296,8 @@ def test_time_of_a_cell_is_its_build_plus_its_tests(tmp_path: Path, monkeypatch:
     rec.test_bodies["3.8"] = takes(0.3)
     rec.test_bodies["3.9"] = takes(0.3)
     rec.test_bodies["3.10"] = takes(0.01)
-    rec.install(monkeypatch)
     # Two workers: 3.10 waits for one of them, which is not counted in its time.
-    outcomes, _ = run(make_cells(tmp_path, "3.8.18", "3.9.18", "3.10.13"), tmp_path, 2)
+    outcomes, _ = run(make_cells(tmp_path, "3.8.18", "3.9.18", "3.10.13"), tmp_path, 2, rec)
     first_free = min(rec.events.index("test-end 3.8"), rec.events.index("test-end 3.9"))
     assert first_free < rec.events.index("test-start 3.10")
     assert outcomes[0].seconds >= 0.3 and outcomes[1].seconds >= 0.3
@@ -315,7 +307,7 @@ def test_time_of_a_cell_is_its_build_plus_its_tests(tmp_path: Path, monkeypatch:
 # The pieces
 
 
-def _fake_suites(monkeypatch: pytest.MonkeyPatch, seen: list[dict[str, object]]) -> None:
+def _fake_suites(seen: list[dict[str, object]]) -> CellSteps:
     """test_cell() without venvs or pytest: records the runs it asks for."""
     def fake_venv(python: object, venv_dir: Path, reporter: Reporter) -> testing.TargetEnv:
         return testing.TargetEnv(python="/unused", site_packages=[])
@@ -325,16 +317,16 @@ def _fake_suites(monkeypatch: pytest.MonkeyPatch, seen: list[dict[str, object]])
         seen.append(dict(kwargs, name=name))
         return testing.TestResult(ok=True)
 
-    monkeypatch.setattr(testing, "ensure_target_venv", fake_venv)
-    monkeypatch.setattr(testing, "run_integration_tests", fake_run)
+    return CellSteps(make_venv=fake_venv, run_tests=fake_run, env_problems=list)
 
 
 def test_test_cell_gives_each_cell_its_own_basetemp(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     seen: list[dict[str, object]] = []
-    _fake_suites(monkeypatch, seen)
+    steps = _fake_suites(seen)
     cell = make_cells(tmp_path, "3.12.1")[0]
     built = cmake.BuildResult(cell.name, True, library=tmp_path / "lib.so")
-    release.test_cell(cell, built, tmp_path, "python", Reporter(io.StringIO()), ["-x"], echo=False)
+    cells_module.test_cell(cell, built, tmp_path, "python", Reporter(io.StringIO()), ["-x"], echo=False,
+                           steps=steps)
     basetemp = (tmp_path / "build" / "pytest-tmp" / "py3.12-release").resolve()
     assert seen == [{"name": "py3.12-release", "extra_args": ["-x", f"--basetemp={basetemp}"], "echo": False,
                      "suite": "integration"}]
@@ -344,12 +336,12 @@ def test_test_cell_gives_each_cell_its_own_basetemp(tmp_path: Path, monkeypatch:
 def _reliability_run(tmp_path: Path, monkeypatch: pytest.MonkeyPatch, integration_ok: bool,
                      stream: io.StringIO) -> tuple[testing.TestResult | None, list[dict[str, object]]]:
     seen: list[dict[str, object]] = []
-    _fake_suites(monkeypatch, seen)
+    steps = _fake_suites(seen)
     (tmp_path / "tests" / "reliability").mkdir(parents=True)
     cell = make_cells(tmp_path, "3.12.1")[0]
-    outcome = release.CellOutcome(cell, build=cmake.BuildResult(cell.name, True, library=tmp_path / "lib.so"),
+    outcome = cells_module.CellOutcome(cell, build=cmake.BuildResult(cell.name, True, library=tmp_path / "lib.so"),
                                   tests=testing.TestResult(ok=integration_ok))
-    return release.run_reliability_tests(outcome, tmp_path, "python", Reporter(stream)), seen
+    return ci.run_reliability_tests(outcome, tmp_path, "python", Reporter(stream), steps=steps), seen
 
 
 def test_reliability_tests_run_against_a_cell_whose_integration_tests_passed(
@@ -390,11 +382,11 @@ def test_cells_of_one_python_never_set_up_its_venv_at_once(
             inside -= 1
         return testing.TargetEnv(python="/unused", site_packages=[])
 
-    monkeypatch.setattr(testing, "ensure_target_venv", fake_venv)
-    monkeypatch.setattr(testing, "run_integration_tests", lambda *a, **k: testing.TestResult(ok=True))
+    steps = CellSteps(make_venv=fake_venv, run_tests=lambda *a, **k: testing.TestResult(ok=True))
     built = cmake.BuildResult("x", True, library=tmp_path / "lib.so")
     threads = [
-        threading.Thread(target=release.test_cell, args=(c, built, tmp_path, "py", Reporter(io.StringIO())))
+        threading.Thread(target=cells_module.test_cell, args=(c, built, tmp_path, "py", Reporter(io.StringIO())),
+                         kwargs={"steps": steps})
         for c in cells
     ]
     for t in threads:
@@ -492,12 +484,11 @@ def test_real_pytest_runs_get_their_own_basetemp(tmp_path: Path, monkeypatch: py
     def fake_venv(python: object, venv_dir: Path, reporter: Reporter) -> testing.TargetEnv:
         return testing.TargetEnv(python="/unused", site_packages=[str(venv_dir)])
 
-    monkeypatch.setattr(release, "build_cell", fake_build)
-    monkeypatch.setattr(testing, "ensure_target_venv", fake_venv)
+    steps = CellSteps(build=fake_build, make_venv=fake_venv, env_problems=list)
     out = io.StringIO()
-    outcomes = release.run_cells(
+    outcomes = cells_module.run_cells(
         make_cells(tmp_path, "3.8.18", "3.9.18"), root, sys.executable, Reporter(out),
-        env_problems=list, test_workers=2,
+        test_workers=2, steps=steps,
     )  # fmt: skip
     assert [o.status for o in outcomes] == [OK, OK], out.getvalue()
     for cell in ("py3.8-release", "py3.9-release"):

@@ -15,7 +15,7 @@ class FakeApt:
         self.apt_fails = apt_fails
         self.commands: list[list[str]] = []
 
-    def __call__(self, command: Sequence[str]) -> subprocess.CompletedProcess[str]:
+    def __call__(self, command: Sequence[str], **_: object) -> subprocess.CompletedProcess[str]:
         command = list(command)
         self.commands.append(command)
         if command[0] == "dpkg-query":

@@ -140,7 +140,7 @@ def test_integration_subset_under_memcheck(tmp_path: Path) -> None:
     assert harness.plugin_path().is_file(), harness.MISSING_PLUGIN_MESSAGE
     logs = tmp_path / "memcheck"
     logs.mkdir()
-    env = dict(os.environ, ORTHANC_BINARY=str(WRAPPER), MEMCHECK_LOG_DIR=str(logs),
+    env = dict(os.environ, ORTHANC_BINARY=str(WRAPPER), MEMCHECK_LOG_DIR=str(logs), ORTHANC_TEST_START_TIMEOUT="180",
                MEMCHECK_ORTHANC=str(harness.ORTHANC_BINARY),
                ORTHANC_PYTHON_PLUGIN=str(harness.plugin_path()))
     run = subprocess.run(

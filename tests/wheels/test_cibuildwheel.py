@@ -81,7 +81,7 @@ def test_linux_keeps_libpython_external() -> None:
     assert "check-wheel" in linux["repair-wheel-command"]
     # manylinux Pythons are static: link the stub, keep its folder out of RUNPATH.
     cmake_args = linux["environment"]["CMAKE_ARGS"]
-    assert "wheels.py link-stub" in cmake_args
+    assert "wheel_checks.py link-stub" in cmake_args
     assert "-DORTHANC_PYTHON_WHEEL_BUILD_RPATH=OFF" in cmake_args
 
 

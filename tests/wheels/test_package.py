@@ -5,14 +5,9 @@ output of ldd and otool as they print it."""
 from __future__ import annotations
 
 import json
-import sys
 from pathlib import Path
 
 import pytest
-from wheel_env import PACKAGE_SOURCE
-
-sys.path.insert(0, str(PACKAGE_SOURCE))
-
 import orthanc_python
 from orthanc_python import _check, _cli
 

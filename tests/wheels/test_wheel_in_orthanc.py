@@ -20,7 +20,8 @@ from typing import Any
 
 import orthanc_server as harness
 import pytest
-from wheel_env import wheels
+from orthanc_packaging import discovery
+from wheel_env import wheel_checks, wheels
 
 WHEELS_VAR = "ORTHANC_PYTHON_WHEELS"
 # Orthanc runs as a service, with the system's PATH: the plugin finds no
@@ -54,14 +55,14 @@ def _wheels() -> list[Path]:
     for item in filter(None, os.environ.get(WHEELS_VAR, "").split(os.pathsep)):
         path = Path(item)
         found += sorted(path.glob("*.whl")) if path.is_dir() else [path]
-    return sorted(found, key=lambda w: wheels.version_key(wheels.wheel_minor(w) or ""))
+    return sorted(found, key=lambda w: tuple(int(p) for p in (wheel_checks.wheel_minor(w) or "0").split(".")))
 
 
 def _python_for(minor: str) -> Path:
     given = json.loads(os.environ.get(PYTHONS_VAR) or "{}")
     if minor in given:
         return Path(given[minor])
-    found = wheels.find_pythons([minor])
+    found = wheels.find_pythons([minor], discovery.discover())
     if minor not in found:
         pytest.skip(f"no Python {minor} here to install {minor} wheels into")
     return found[minor]
@@ -78,7 +79,7 @@ def _params() -> list[Any]:
                 ),
             )
         ]
-    return [pytest.param(w, id=f"py{wheels.wheel_minor(w)}") for w in found]
+    return [pytest.param(w, id=f"py{wheel_checks.wheel_minor(w)}") for w in found]
 
 
 @dataclass
@@ -132,7 +133,7 @@ def installed(
     request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory
 ) -> Installed:
     wheel: Path = request.param
-    minor = wheels.wheel_minor(wheel)
+    minor = wheel_checks.wheel_minor(wheel)
     assert minor, f"{wheel.name} is not a cpXY-cpXY wheel"
     python = _python_for(minor)
     venv = tmp_path_factory.mktemp(f"venv-py{minor}")
@@ -180,7 +181,7 @@ def _plugin_has(installed: Installed, option: bytes) -> bool:
 
 
 def test_wheel_passes_the_checks(installed: Installed) -> None:
-    report = wheels.check_wheel(
+    report = wheel_checks.check_wheel(
         installed.wheel, require_manylinux=sys.platform.startswith("linux")
     )
     assert report.ok, report.problems

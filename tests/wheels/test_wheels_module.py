@@ -1,6 +1,7 @@
-"""packaging/orthanc_packaging/wheels.py without building the plugin: Python
-discovery, commands, auditwheel output, the SDK pin, the link stub and the
-wheel checks (on wheels assembled here around small real ELF libraries)."""
+"""orthanc_packaging/wheels.py and wheel_checks.py without building the
+plugin: Python choice, commands, auditwheel output, the SDK pin, the link
+stub and the wheel checks (on wheels assembled here around small real ELF
+libraries)."""
 
 from __future__ import annotations
 
@@ -14,7 +15,8 @@ from pathlib import Path
 from typing import Sequence
 
 import pytest
-from wheel_env import ROOT, wheels
+from orthanc_packaging import discovery
+from wheel_env import ROOT, wheel_checks, wheels
 
 if sys.version_info >= (3, 11):
     import tomllib
@@ -23,14 +25,9 @@ else:  # pragma: no cover
 
 
 def test_minors_are_those_of_the_release_tools() -> None:
-    source = ROOT / "packaging" / "orthanc_packaging" / "discovery.py"
-    text = source.read_text(encoding="utf-8")
-    m = re.search(r"^SUPPORTED_MINORS[^=]*=\s*\(([^)]*)\)", text, re.MULTILINE)
-    assert m
     # Wheels stop at 3.13 for now: cibuildwheel's build list (pyproject.toml) and this
     # machine's pyenv have no CPython 3.14; 3.14 comes from Debian's forky root only.
-    supported = tuple(re.findall(r'"([^"]+)"', m.group(1)))
-    assert supported[-1] == "3.14" and supported[:-1] == wheels.MINORS
+    assert discovery.SUPPORTED_MINORS == (*wheels.MINORS, "3.14")
 
 
 def test_backend_pins_are_those_of_pyproject() -> None:
@@ -55,7 +52,7 @@ def test_portable_flags_are_those_of_the_manylinux_builds() -> None:
             "CMAKE_ARGS"
         ]
     stub_command = (
-        "$(python /project/packaging/orthanc_packaging/wheels.py"
+        "$(python /project/packaging/orthanc_packaging/wheel_checks.py"
         " link-stub /tmp/orthanc-python-link)"
     )
     assert stub_command in cmake_args
@@ -74,49 +71,29 @@ def test_version_comes_from_the_version_file() -> None:
     )
 
 
-def _fake_pyenv(root: Path, versions: dict[str, bool]) -> None:
-    for name, shared in versions.items():
-        minor = ".".join(name.split(".")[:2])
-        exe = root / "versions" / name / "bin" / f"python{minor}"
-        exe.parent.mkdir(parents=True)
-        exe.write_text("")
-        if shared:
-            (root / "versions" / name / "lib").mkdir()
-            (root / "versions" / name / "lib" / f"libpython{minor}.so.1.0").write_text(
-                ""
-            )
+def _found(minor: str, executable: str, libpython: str | None, source: str = "pyenv") -> discovery.FoundPython:
+    return discovery.FoundPython(version=minor + ".1", minor=minor, abi="", executable=executable, prefix="/p",
+                                 include_dir="/p/include", libpython=libpython, source=source)
 
 
-def test_find_pythons_takes_the_newest_shared_one(tmp_path: Path) -> None:
-    _fake_pyenv(
-        tmp_path,
-        {
-            "3.12.0": True,
-            "3.12.10": True,
-            "3.12.2": True,
-            "3.8.18": False,
-            "3.7.16": True,
-            "3.10.13": True,
-        },
-    )
-    (tmp_path / "versions" / "pypy3.10-7.3.12").mkdir()
-    found = wheels.find_pythons(root=tmp_path)
-    assert found == {
-        "3.10": tmp_path / "versions" / "3.10.13" / "bin" / "python3.10",
-        "3.12": tmp_path / "versions" / "3.12.10" / "bin" / "python3.12",
-    }
-    assert wheels.find_pythons(["3.12"], root=tmp_path).keys() == {"3.12"}
+def test_find_pythons_takes_the_preferred_python_with_a_shared_libpython() -> None:
+    found = discovery.DiscoveryResult([
+        _found("3.10", "/pyenv/3.10/bin/python3.10", "/pyenv/3.10/lib/libpython3.10.so"),
+        _found("3.10", "/usr/bin/python3.10", "/usr/lib/libpython3.10.so", source="path"),
+        _found("3.12", "/pyenv/3.12/bin/python3.12", None),
+    ])
+    assert wheels.find_pythons(["3.10", "3.12", "3.13"], found) == {"3.10": Path("/pyenv/3.10/bin/python3.10")}
 
 
 def test_wheel_minor() -> None:
     assert (
-        wheels.wheel_minor(
+        wheel_checks.wheel_minor(
             Path("orthanc_python_plugin-0.1.0-cp313-cp313-manylinux_2_35_x86_64.whl")
         )
         == "3.13"
     )
-    assert wheels.wheel_minor(Path("x-0.1.0-cp38-cp38-win_amd64.whl")) == "3.8"
-    assert wheels.wheel_minor(Path("x-0.1.0-cp38-abi3-linux_x86_64.whl")) is None
+    assert wheel_checks.wheel_minor(Path("x-0.1.0-cp38-cp38-win_amd64.whl")) == "3.8"
+    assert wheel_checks.wheel_minor(Path("x-0.1.0-cp38-abi3-linux_x86_64.whl")) is None
 
 
 def test_wheel_command_builds_in_place_without_isolation(tmp_path: Path) -> None:
@@ -171,18 +148,18 @@ def test_sdk_header_pin(tmp_path: Path) -> None:
     header = tmp_path / "orthanc" / "OrthancCPlugin.h"
     header.parent.mkdir()
     header.write_text("/* not the header */\n")
-    problems = wheels.check_sdk(tmp_path)
-    assert len(problems) == 1 and "expected " + wheels.SDK_SHA256 in problems[0]
+    problems = wheel_checks.check_sdk(tmp_path)
+    assert len(problems) == 1 and "expected " + wheel_checks.SDK_SHA256 in problems[0]
     digest = hashlib.sha256(header.read_bytes()).hexdigest()
-    assert wheels.check_sdk(tmp_path, expected=digest) == []
-    assert "no OrthancCPlugin.h" in wheels.check_sdk(tmp_path / "nowhere")[0]
+    assert wheel_checks.check_sdk(tmp_path, expected=digest) == []
+    assert "no OrthancCPlugin.h" in wheel_checks.check_sdk(tmp_path / "nowhere")[0]
 
 
 def test_sdk_pin_is_the_header_of_this_machine() -> None:
     system = Path("/usr/include/orthanc")
     if not (system / "OrthancCPlugin.h").is_file():
         pytest.skip("no orthanc-dev here")
-    assert wheels.check_sdk(system) == []
+    assert wheel_checks.check_sdk(system) == []
 
 
 # --------------------------------------------------------------------------
@@ -197,7 +174,7 @@ def stub(tmp_path_factory: pytest.TempPathFactory) -> Path:
         and shutil.which("readelf")
     ):
         pytest.skip("needs Linux with cc and readelf")
-    return wheels.link_stub(tmp_path_factory.mktemp("orthanc-python-link"))
+    return wheel_checks.link_stub(tmp_path_factory.mktemp("orthanc-python-link"))
 
 
 def _plugin(folder: Path, stub: Path, runpath: str = "$ORIGIN/../../..") -> Path:
@@ -238,7 +215,7 @@ def test_link_stub_names_this_pythons_libpython(stub: Path) -> None:
 def test_plugin_linked_to_the_stub_needs_the_real_soname(
     stub: Path, tmp_path: Path
 ) -> None:
-    needed, runpath = wheels.elf_dynamic(_plugin(tmp_path, stub))
+    needed, runpath = wheel_checks.elf_dynamic(_plugin(tmp_path, stub))
     minor = f"{sys.version_info[0]}.{sys.version_info[1]}"
     assert f"libpython{minor}.so.1.0" in needed
     assert runpath == ["$ORIGIN/../../.."]
@@ -274,14 +251,14 @@ def _tag() -> str:
 
 
 def test_good_wheel(stub: Path, tmp_path: Path) -> None:
-    report = wheels.check_wheel(
+    report = wheel_checks.check_wheel(
         _wheel(tmp_path, _plugin(tmp_path, stub), _tag()), require_manylinux=True
     )
     assert report.ok, report.problems
 
 
 def test_wheel_without_the_library(tmp_path: Path) -> None:
-    report = wheels.check_wheel(_wheel(tmp_path, None, _tag()))
+    report = wheel_checks.check_wheel(_wheel(tmp_path, None, _tag()))
     assert any("if(SKBUILD) install rules" in p for p in report.problems)
 
 
@@ -294,36 +271,36 @@ def test_wheel_problems(stub: Path, tmp_path: Path) -> None:
         extra={"orthanc_python_plugin.libs/libpython3.12.so.1.0": b""},
     )
     assert any(
-        "bundles a Python library" in p for p in wheels.check_wheel(bundled).problems
+        "bundles a Python library" in p for p in wheel_checks.check_wheel(bundled).problems
     )
     (tmp_path / "abi3").mkdir()
     abi3 = _wheel(tmp_path / "abi3", plugin, "cp38-abi3-linux_x86_64")
-    assert any("cpXY-cpXY" in p for p in wheels.check_wheel(abi3).problems)
+    assert any("cpXY-cpXY" in p for p in wheel_checks.check_wheel(abi3).problems)
     (tmp_path / "unrepaired").mkdir()
     unrepaired = _wheel(
         tmp_path / "unrepaired", plugin, _tag().replace("manylinux_2_28", "linux")
     )
     assert any(
         "manylinux" in p
-        for p in wheels.check_wheel(unrepaired, require_manylinux=True).problems
+        for p in wheel_checks.check_wheel(unrepaired, require_manylinux=True).problems
     )
     (tmp_path / "nostubs").mkdir()
     nostubs = _wheel(
         tmp_path / "nostubs", plugin, _tag(), skip=["orthanc-stubs/__init__.pyi"]
     )
     assert (
-        "orthanc-stubs/__init__.pyi is missing" in wheels.check_wheel(nostubs).problems
+        "orthanc-stubs/__init__.pyi is missing" in wheel_checks.check_wheel(nostubs).problems
     )
 
 
 def test_wheel_whose_runpath_keeps_the_stub(stub: Path, tmp_path: Path) -> None:
     plugin = _plugin(tmp_path, stub, runpath=f"$ORIGIN/../../..:{stub.parent}")
-    report = wheels.check_wheel(_wheel(tmp_path, plugin, _tag()))
+    report = wheel_checks.check_wheel(_wheel(tmp_path, plugin, _tag()))
     assert any("link stub" in p for p in report.problems)
 
 
 def test_wheel_of_another_python(stub: Path, tmp_path: Path) -> None:
-    report = wheels.check_wheel(
+    report = wheel_checks.check_wheel(
         _wheel(tmp_path, _plugin(tmp_path, stub), "cp38-cp38-manylinux_2_28_x86_64")
     )
     if sys.version_info[:2] != (3, 8):

@@ -1,5 +1,5 @@
 """What the tests of tests/wheels share: the project's paths and
-packaging/orthanc_packaging/wheels.py (imported like noxfile.py does)."""
+the release library's wheels module."""
 
 from __future__ import annotations
 
@@ -8,15 +8,13 @@ import shutil
 import sys
 from pathlib import Path
 
+from orthanc_packaging import wheel_checks, wheels
+
 ROOT = Path(__file__).resolve().parents[2]
 PACKAGE_SOURCE = ROOT / "python"
 
-if str(ROOT / "packaging") not in sys.path:
-    sys.path.insert(0, str(ROOT / "packaging"))
 
-from orthanc_packaging import wheels  # noqa: E402
-
-__all__ = ["PACKAGE_SOURCE", "ROOT", "tool", "wheels"]
+__all__ = ["PACKAGE_SOURCE", "ROOT", "tool", "wheel_checks", "wheels"]
 
 
 def tool(name: str) -> str | None:

@@ -22,8 +22,6 @@ import pytest
 ROOT = Path(__file__).resolve().parents[2]
 
 
-if str(ROOT / "packaging") not in sys.path:
-    sys.path.insert(0, str(ROOT / "packaging"))
 
 from orthanc_packaging import windows  # noqa: E402
 

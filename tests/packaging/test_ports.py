@@ -1,4 +1,4 @@
-"""The harness's ports (tests/orthanc_server.py): concurrent pytest runs, as
+"""The port allocator (orthanc_packaging/ports.py): concurrent pytest runs, as
 the release runs them for several Pythons at once, never get the same port.
 No Orthanc here."""
 
@@ -10,17 +10,16 @@ import sys
 import textwrap
 from pathlib import Path
 
-import orthanc_server as harness
 import pytest
+from orthanc_packaging import ports as allocator
 
-pytestmark = pytest.mark.skipif(harness.fcntl is None, reason="POSIX locks only")
+pytestmark = pytest.mark.skipif(allocator.fcntl is None, reason="POSIX locks only")
 
 HOLDER = """\
 import sys
-sys.path.insert(0, {tests!r})
 from pathlib import Path
-import orthanc_server as harness
-registry = harness.PortRegistry(Path({lock!r}), range({start}, {stop}))
+from orthanc_packaging import ports as allocator
+registry = allocator.PortRegistry(Path({lock!r}), range({start}, {stop}))
 ports = []
 for _ in range({count}):
     try:
@@ -34,28 +33,28 @@ sys.stdin.readline()  # hold them until told
 
 def _bindable_range(size: int) -> range:
     """``size`` consecutive test ports that nobody listens on now."""
-    candidates = harness.port_candidates()
+    candidates = allocator.port_candidates()
     assert candidates is not None
     for start in range(candidates.start + 7000, candidates.stop - size, size):
         block = range(start, start + size)
-        if all(harness._can_bind(p) for p in block):
+        if all(allocator._can_bind(p) for p in block):
             return block
     pytest.skip("no block of free ports found")
 
 
 def test_port_candidates_avoid_the_ephemeral_range() -> None:
-    assert harness.port_candidates((32768, 60999)) == range(10000, 32768)
-    assert harness.port_candidates((1024, 50000)) == range(50001, 65536)
-    assert harness.port_candidates((1024, 65000)) is None  # too few left: the kernel chooses
-    ports = harness.port_candidates()
+    assert allocator.port_candidates((32768, 60999)) == range(10000, 32768)
+    assert allocator.port_candidates((1024, 50000)) == range(50001, 65536)
+    assert allocator.port_candidates((1024, 65000)) is None  # too few left: the kernel chooses
+    ports = allocator.port_candidates()
     if ports is not None:
-        low, high = harness.ephemeral_port_range()
+        low, high = allocator.ephemeral_port_range()
         assert ports.stop <= low or ports.start > high
 
 
 def test_ports_of_one_process_are_all_different(tmp_path: Path) -> None:
     block = _bindable_range(6)
-    registry = harness.PortRegistry(tmp_path / "ports.lock", block)
+    registry = allocator.PortRegistry(tmp_path / "ports.lock", block)
     ports = [registry.reserve() for _ in range(6)]
     assert sorted(ports) == list(block)
     with pytest.raises(RuntimeError, match="no free TCP port"):
@@ -69,14 +68,14 @@ def test_a_port_in_use_is_skipped(tmp_path: Path) -> None:
     with socket.socket() as busy:
         busy.bind(("127.0.0.1", block[1]))
         busy.listen()
-        registry = harness.PortRegistry(tmp_path / "ports.lock", block)
+        registry = allocator.PortRegistry(tmp_path / "ports.lock", block)
         assert sorted(registry.reserve() for _ in range(2)) == [block[0], block[2]]
 
 
 def test_processes_never_share_a_port(tmp_path: Path) -> None:
     block = _bindable_range(8)
     lock = tmp_path / "ports.lock"
-    code = HOLDER.format(tests=str(Path(harness.__file__).parent), lock=str(lock),
+    code = HOLDER.format(lock=str(lock),
                          start=block.start, stop=block.stop, count=5)
     holder = subprocess.Popen([sys.executable, "-c", textwrap.dedent(code)], stdin=subprocess.PIPE,
                               stdout=subprocess.PIPE, text=True)
@@ -84,7 +83,7 @@ def test_processes_never_share_a_port(tmp_path: Path) -> None:
         assert holder.stdout is not None and holder.stdin is not None
         theirs = {int(p) for p in holder.stdout.readline().split()}
         assert len(theirs) == 5
-        registry = harness.PortRegistry(lock, block)
+        registry = allocator.PortRegistry(lock, block)
         ours = {registry.reserve() for _ in range(3)}
         assert ours == set(block) - theirs
         with pytest.raises(RuntimeError):
@@ -102,6 +101,6 @@ def test_processes_never_share_a_port(tmp_path: Path) -> None:
 
 def test_without_candidates_the_kernel_chooses(tmp_path: Path) -> None:
     # As on a machine whose ephemeral range leaves too few ports outside it.
-    registry = harness.PortRegistry(tmp_path / "ports.lock", candidates=None)
+    registry = allocator.PortRegistry(tmp_path / "ports.lock", candidates=None)
     ports = {registry.reserve() for _ in range(4)}
     assert len(ports) == 4 and ports <= registry.held()
