@@ -11,6 +11,7 @@
 #ifdef _WIN32
 #  include <windows.h>
 #else
+#  include <dirent.h>
 #  include <fcntl.h>
 #  include <spawn.h>
 #  include <sys/stat.h>
@@ -295,7 +296,7 @@ const char* kProbeScript =
     "lib = next((os.path.join(d, name) for d in dirs if d and name.endswith('.so.1.0') and "
     "os.path.isfile(os.path.join(d, name))), '')\n"
     "print('%d.%d' % sys.version_info[:2]); print(8 * struct.calcsize('P')); print(lib)\n"
-    "print(1 if v('Py_GIL_DISABLED') else 0)\n";
+    "print(1 if v('Py_GIL_DISABLED') else 0); print(sys.executable)\n";
 
 PythonCandidate Probe(const std::string& executable)
 {
@@ -316,6 +317,11 @@ PythonCandidate Probe(const std::string& executable)
     return c;
   }
   c.bits = std::atoi(bits.c_str());
+  std::string real;
+  if (std::getline(lines, real) && !real.empty())
+  {
+    c.executable = real;  // a shim or a link found on PATH: the interpreter it runs
+  }
   if (freeThreaded == "1")
   {
     c.problem = "it is a free-threaded build (" + Parent(executable) + "), the bundle's modules need the default build";
@@ -326,6 +332,43 @@ PythonCandidate Probe(const std::string& executable)
 std::vector<PythonCandidate> RegisteredPythons()
 {
   return {};
+}
+
+// pyenv's installs of X.Y ($PYENV_ROOT, else ~/.pyenv): versions/X.Y.Z/bin, newest first.
+std::vector<std::string> PyenvDirectories(const std::string& version)
+{
+  std::vector<std::string> roots;
+  if (const char* root = std::getenv("PYENV_ROOT"))
+  {
+    roots.push_back(root);
+  }
+  if (const char* home = std::getenv("HOME"))
+  {
+    roots.push_back(Join(home, ".pyenv"));
+  }
+  std::vector<std::string> dirs;
+  for (const std::string& root : roots)
+  {
+    std::vector<std::string> names;
+    if (DIR* d = opendir(Join(root, "versions").c_str()))
+    {
+      while (const dirent* entry = readdir(d))
+      {
+        const std::string name = entry->d_name;
+        if (name.compare(0, version.size() + 1, version + ".") == 0)
+        {
+          names.push_back(name);
+        }
+      }
+      closedir(d);
+    }
+    std::sort(names.rbegin(), names.rend());
+    for (const std::string& name : names)
+    {
+      dirs.push_back(Join(Join(Join(root, "versions"), name), "bin"));
+    }
+  }
+  return dirs;
 }
 
 std::string InterpreterNamed(const std::string& dir, const std::string& version)
@@ -514,6 +557,10 @@ Choice ChoosePython(const PythonSettings& settings, const std::vector<std::strin
 #ifndef _WIN32
     dirs.push_back("/usr/local/bin");
     dirs.push_back("/usr/bin");
+    for (const std::string& dir : PyenvDirectories(wanted))
+    {
+      dirs.push_back(dir);
+    }
 #endif
     for (const std::string& dir : dirs)
     {
