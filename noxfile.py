@@ -21,6 +21,7 @@ REQUIREMENTS = ROOT / "packaging" / "requirements"
 sys.path.insert(0, str(ROOT / "packaging"))
 
 from orthanc_packaging import discovery, release, report, system, windows
+from orthanc_packaging import loader as loader_tools
 from orthanc_packaging import docker as docker_tools
 from orthanc_packaging import speed as speed_tools
 from orthanc_packaging import wheels as wheel_tools
@@ -249,6 +250,15 @@ def tests(session: nox.Session) -> None:
     minor = os.environ.get("ORTHANC_TEST_PYTHON")
     if release.run_ci_tests(ROOT, python, reporter, minor, session.posargs):
         session.error("tests failed (see above)")
+
+
+@nox.session(default=False)
+def loader(session: nox.Session) -> None:
+    """The loader plugin (src/loader) with the modules the other sessions built (else built here) for every Python found and Debian forky's 3.14, in the real Orthanc: each Python chosen by version, executable, venv and PATH (-- pytest args)."""
+    _system_packages(session)
+    python = _tools(session)
+    if loader_tools.run_loader_session(ROOT, python, Reporter(prefix=session.name), pytest_args=session.posargs):
+        session.error("loader failed (see above)")
 
 
 @nox.session(name="from-source", default=False)
