@@ -187,5 +187,32 @@ def run_loader_session(root: Path, tools_python: str, reporter: Reporter,
     return 0 if result.ok and not gathered.problems else 1
 
 
+def release_bundle(dist_dir: Path, version: str, root: Path, reporter: Reporter) -> bundle.Bundle | None:
+    """The linux-x86_64 bundle of a release: the loader and the modules that
+    dist_dir's manifest ships (tested by the release run), plus the Debian
+    roots' modules built by the tests or loader sessions (a newer Python than
+    this host has, needing that suite's C library). Recorded in manifest.json."""
+    manifest = json.loads((Path(dist_dir) / "manifest.json").read_text(encoding="utf-8"))
+    modules = [bundle.Module(a["python_minor"], Path(dist_dir) / a["file"])
+               for a in manifest.get("artifacts", []) if a.get("platform") == "linux-x86_64"]
+    for suite in ROOT_SUITES:
+        for library in sorted((Path(root) / "build").glob(f"{suite}-py3.*-release/{LIBRARY}")):
+            minor = library.parent.name.split("-")[1][2:]
+            if all(m.minor != minor for m in modules):
+                modules.append(bundle.Module(minor, library, f"built in Debian {suite}: needs its C library or newer"))
+    if not modules:
+        reporter.line("bundle: no Linux module in this release")
+        return None
+    loader = build_loader(root, reporter)
+    if loader is None:
+        return None
+    made = bundle.make_bundle(Path(dist_dir), version, "linux-x86_64", loader, modules)
+    bundle.record_bundles(Path(dist_dir), [made])
+    reporter.block(f"bundle {made.archive.name} ({made.archive.stat().st_size} bytes):", [
+        f"{m['file']}  {m['size']} bytes{'  (' + m['note'] + ')' if m.get('note') else ''}"
+        for m in made.description["modules"]])
+    return made
+
+
 if __name__ == "__main__":  # pragma: no cover - manual use
     sys.exit(run_loader_session(release.PROJECT_ROOT, sys.executable, Reporter(prefix="loader")))
