@@ -63,6 +63,7 @@ SDK_HEADER = Path("/usr/include/orthanc/OrthancCPlugin.h")
 ENV_PLUGIN = "ORTHANC_WINDOWS_PLUGIN"  # the built OrthancPython.dll
 ENV_HOST = "ORTHANC_WINDOWS_HOST"  # smoke_host.exe
 ENV_PYTHON_HOME = "ORTHANC_WINDOWS_PYTHON_HOME"  # folder of pythonXY.dll and python.exe
+ENV_LOADER = "ORTHANC_WINDOWS_LOADER"  # the loader OrthancPython.dll (src/loader)
 ENV_REQUIRE = (
     "ORTHANC_WINDOWS_REQUIRE"  # "1": fail, not skip, when something is missing
 )
@@ -958,6 +959,7 @@ def native_python_root(options: Options, run: Runner = subprocess.run) -> Path:
 class SessionResult:
     dll: Path | None = None
     artifact: Path | None = None
+    bundle: Path | None = None  # dist's windows-x64 archive
     problems: list[str] = field(default_factory=list)
 
 
@@ -1052,6 +1054,7 @@ def build_check_and_test(
     )
     if result.problems:
         return result
+    loader = _build_loader(root, work, native, toolchain, sdk, reporter, run)
 
     if options.test:
         host_build = work / ("smoke-host-msvc" if native else "smoke-host-mingw")
@@ -1072,6 +1075,7 @@ def build_check_and_test(
             {
                 ENV_PLUGIN: str(dll),
                 ENV_HOST: str(host),
+                ENV_LOADER: str(loader),
                 ENV_PYTHON_HOME: str(python_home),
                 ENV_REQUIRE: "1",
                 "ORTHANC_WINDOWS_PYTHON_MINOR": options.minor,
@@ -1106,4 +1110,33 @@ def build_check_and_test(
     dist.mkdir(parents=True, exist_ok=True)
     result.artifact = dist / artifact_name(version, options.minor, WINDOWS)
     shutil.copyfile(dll, result.artifact)
+    if options.config == "Release":
+        result.bundle = windows_bundle(dist, version, loader)
+        reporter.line(f"windows-{options.minor}: bundle {result.bundle}")
     return result
+
+
+def _build_loader(root: Path, work: Path, native: bool, toolchain: Sequence[str], sdk: str,
+                  reporter: Reporter, run: Runner) -> Path:
+    """The loader DLL (src/loader), 64-bit as the plugin DLL."""
+    build = work / ("loader-msvc" if native else "loader-mingw")
+    _cmake_build(root / "src" / "loader", build, "Release",
+                 [*toolchain, f"-DORTHANC_SDK_PATH={sdk}", "-DSTATIC_BUILD=ON"],
+                 build / "build.log", reporter, "loader", run, native)
+    return built_file(build, "Release", "OrthancPython.dll")
+
+
+def windows_bundle(dist: Path, version: str, loader: Path) -> Path:
+    """dist's windows-x64 bundle: the loader and every OrthancPython-Python3.X DLL
+    the windows sessions put there; listed in manifest.json when the release
+    session made one."""
+    from . import bundle  # bundle imports manifest, which this module's users may not need
+
+    modules = []
+    for dll in sorted(dist.glob(f"OrthancPython-Python3.*-{version}.dll")):
+        minor = dll.name[len("OrthancPython-Python"):-len(f"-{version}.dll")]
+        modules.append(bundle.Module(minor, dll))
+    made = bundle.make_bundle(dist, version, "windows-x64", loader, modules)
+    if (dist / "manifest.json").is_file():
+        bundle.record_bundles(dist, [made])
+    return made.archive
