@@ -21,8 +21,8 @@ REQUIREMENTS = ROOT / "packaging" / "requirements"
 sys.path.insert(0, str(ROOT / "packaging"))
 
 from orthanc_packaging import discovery, release, report, system, windows
-from orthanc_packaging import loader as loader_tools
 from orthanc_packaging import docker as docker_tools
+from orthanc_packaging import loader as loader_tools
 from orthanc_packaging import speed as speed_tools
 from orthanc_packaging import wheels as wheel_tools
 

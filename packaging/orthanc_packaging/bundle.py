@@ -20,7 +20,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Mapping, Sequence
 
-from .manifest import MANIFEST, SUMS, ManifestError, sha256_file, write_sha256sums
+from .manifest import MANIFEST, ManifestError, sha256_file, write_sha256sums
 
 # The bundles a release offers, by the names users see.
 PLATFORMS: tuple[str, ...] = ("linux-x86_64", "windows-x64", "windows-x86")
@@ -109,25 +109,33 @@ def write_archive(folder: Path, out: Path, top: str) -> Path:
     members, fixed times and owners); .zip or .tar.gz after `out`'s name."""
     out.parent.mkdir(parents=True, exist_ok=True)
     if out.name.endswith(".zip"):
-        with zipfile.ZipFile(out, "w", zipfile.ZIP_DEFLATED) as z:
-            for path in _members(folder):
-                info = zipfile.ZipInfo(f"{top}/{path.relative_to(folder).as_posix()}", (1980, 1, 1, 0, 0, 0))
-                info.external_attr = 0o644 << 16
-                info.compress_type = zipfile.ZIP_DEFLATED
-                z.writestr(info, path.read_bytes())
-        return out
+        _write_zip(folder, out, top)
+    else:
+        _write_tar_gz(folder, out, top)
+    return out
+
+
+def _write_zip(folder: Path, out: Path, top: str) -> None:
+    with zipfile.ZipFile(out, "w", zipfile.ZIP_DEFLATED) as z:
+        for path in _members(folder):
+            entry = zipfile.ZipInfo(f"{top}/{path.relative_to(folder).as_posix()}", (1980, 1, 1, 0, 0, 0))
+            entry.external_attr = 0o644 << 16
+            entry.compress_type = zipfile.ZIP_DEFLATED
+            z.writestr(entry, path.read_bytes())
+
+
+def _write_tar_gz(folder: Path, out: Path, top: str) -> None:
     raw = io.BytesIO()
     with tarfile.open(fileobj=raw, mode="w", format=tarfile.PAX_FORMAT) as tar:
         for path in _members(folder):
-            info = tarfile.TarInfo(f"{top}/{path.relative_to(folder).as_posix()}")
-            info.size = path.stat().st_size
-            info.mode = 0o755 if path.suffix in (".so", ".dll") else 0o644
-            info.mtime = 0
-            with open(path, "rb") as f:
-                tar.addfile(info, f)
+            member = tarfile.TarInfo(f"{top}/{path.relative_to(folder).as_posix()}")
+            member.size = path.stat().st_size
+            member.mode = 0o755 if path.suffix in (".so", ".dll") else 0o644
+            member.mtime = 0
+            with open(path, "rb") as data:
+                tar.addfile(member, data)
     with open(out, "wb") as f, gzip.GzipFile(filename="", fileobj=f, mode="wb", mtime=0) as gz:
         gz.write(raw.getvalue())
-    return out
 
 
 def archive_listing(archive: Path) -> dict[str, int]:

@@ -1130,7 +1130,7 @@ def windows_bundle(dist: Path, version: str, loader: Path) -> Path:
     """dist's windows-x64 bundle: the loader and every OrthancPython-Python3.X DLL
     the windows sessions put there; listed in manifest.json when the release
     session made one."""
-    from . import bundle  # bundle imports manifest, which this module's users may not need
+    from . import bundle
 
     modules = []
     for dll in sorted(dist.glob(f"OrthancPython-Python3.*-{version}.dll")):
