@@ -1,5 +1,5 @@
 """The Windows Python dev root of cross builds
-(packaging/orthanc_packaging/windows.py): where its parts come from and how they are laid out."""
+(packaging/orthanc_packaging/windows/): where its parts come from and how they are laid out."""
 
 from __future__ import annotations
 
