@@ -104,3 +104,38 @@ def test_missing_version_is_one_error(built: Built, bundle: Path, tmp_path: Path
     errors = [line for line in result.output.splitlines() if line.startswith(ERROR)]
     assert len(errors) == 1, result.output
     assert "not 3.99" in errors[0] and f"this bundle holds modules for Python {built.minor}." in errors[0]
+
+
+def _cross_built(built: Built) -> list[tuple[str, Path, Path]]:
+    """(minor, plugin DLL, Python home) of every minor that a windows-3.X
+    session cross-built here, the tested one first."""
+    work = windows.windows_build_dir(Path(__file__).resolve().parents[2])
+    found = [(built.minor, built.plugin, built.python_home)]
+    for home in sorted(work.glob("devroot/py3.*")):
+        minor = home.name[2:]
+        dll = work / f"py{minor}-release" / "OrthancPython.dll"
+        if minor != built.minor and dll.is_file() and (home / f"python{windows.python_tag(minor)}.dll").is_file():
+            found.append((minor, dll, home))
+    return found
+
+
+def test_choice_between_two_installed_pythons(built: Built, loader: Path, tmp_path: Path) -> None:
+    pythons = _cross_built(built)
+    if len(pythons) < 2:
+        pytest.skip(f"only Python {built.minor} is cross-built here: `nox -s windows-3.13` builds a second one")
+    folder = tmp_path / "bundle"
+    folder.mkdir()
+    shutil.copyfile(loader, folder / "OrthancPython.dll")
+    for minor, dll, _ in pythons:
+        (folder / f"python{minor}").mkdir()
+        shutil.copyfile(dll, folder / f"python{minor}" / "OrthancPython.dll")
+    for minor, _, home in pythons:
+        exe = _windows_path(built, home / "python.exe")
+        result = windows.run_smoke_host(built.host, folder / "OrthancPython.dll", pythons[0][2], SCRIPT,
+                                        tmp_path / f"work{minor}", "/loader", "/loader",
+                                        wine_prefix=built.wine_prefix,
+                                        extra_config={"Python": {"Executable": exe}})
+        print(result.output)
+        assert result.returncode == 0
+        assert f"{LOADER}chose Python {minor} ({exe}, 64-bit)" in result.output
+        assert f"chosen {minor}\n" in result.output

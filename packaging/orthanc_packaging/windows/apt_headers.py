@@ -200,7 +200,13 @@ def apt_source_download(
         run,
         cwd=str(downloads),
     )
-    return sorted(downloads.glob(f"{package}_*.orig.tar.*"))
+    return orig_tarballs(downloads, package)
+
+
+def orig_tarballs(folder: Path, package: str) -> list[Path]:
+    """The upstream source tarballs of `package` in `folder`: newer Debian
+    releases put a detached signature (.orig.tar.xz.asc) beside them."""
+    return sorted(p for p in folder.glob(f"{package}_*.orig.tar.*") if p.suffix != ".asc")
 
 
 # PC/pyconfig.h.in (3.13 on) differs from PC/pyconfig.h only by a commented-out

@@ -17,6 +17,7 @@ from .apt_headers import (
     debian_archive_sources,
     extract_headers,
     header_version,
+    orig_tarballs,
     sources_for_suite,
 )
 from .common import ENV_CPYTHON_SOURCE, Runner, WindowsBuildError, python_tag
@@ -48,7 +49,7 @@ def find_cpython_source(
     if given:
         return Path(given)
     package = f"python{minor}"
-    cached = sorted((work / "src").glob(f"{package}_*.orig.tar.*"))
+    cached = orig_tarballs(work / "src", package)
     if cached:
         return cached[-1]
     reporter.line(
