@@ -139,3 +139,33 @@ def test_choice_between_two_installed_pythons(built: Built, loader: Path, tmp_pa
         assert result.returncode == 0
         assert f"{LOADER}chose Python {minor} ({exe}, 64-bit)" in result.output
         assert f"chosen {minor}\n" in result.output
+
+
+def test_32bit_loader_refuses_a_64bit_python(built: Built, tmp_path: Path) -> None:
+    # No 32-bit Windows Python is reachable here (PyPI's embeddable ones are
+    # 64-bit), so the 32-bit bundle holds the 64-bit module only to be listed:
+    # the loader refuses the Python before loading any module.
+    loader_x86 = os.environ.get(windows.ENV_LOADER_X86)
+    host_x86 = os.environ.get(windows.ENV_HOST_X86)
+    if not loader_x86 or not host_x86:
+        pytest.skip(f"no 32-bit loader or host: {windows.ENV_LOADER_X86}/{windows.ENV_HOST_X86} unset "
+                    "(nox -s windows-3.X builds them when the i686 MinGW compilers are installed)")
+    wine32 = windows.wine32_command()
+    if built.wine_prefix is not None and wine32 is None:
+        pytest.skip("32-bit Wine is not installed: dpkg --add-architecture i386 && apt-get update "
+                    "&& apt-get install wine32:i386")
+    folder = tmp_path / "bundle-x86"
+    (folder / f"python{built.minor}").mkdir(parents=True)
+    shutil.copyfile(loader_x86, folder / "OrthancPython.dll")
+    shutil.copyfile(built.plugin, folder / f"python{built.minor}" / "OrthancPython.dll")
+    exe = _windows_path(built, built.python_home / "python.exe")
+    result = windows.run_smoke_host(Path(host_x86), folder / "OrthancPython.dll", built.python_home, SCRIPT,
+                                    tmp_path / "work", wine_prefix=built.wine_prefix,
+                                    extra_config={"Python": {"Executable": exe}},
+                                    launcher=wine32 if built.wine_prefix is not None else None)
+    print(result.output)
+    assert result.returncode == 4
+    errors = [line for line in result.output.splitlines() if line.startswith(ERROR)]
+    assert len(errors) == 1, result.output
+    assert (f"Python {built.minor} ({exe}, 64-bit): it is a 64-bit Python and this plugin is 32-bit "
+            "(download the 64-bit bundle)") in errors[0]

@@ -90,7 +90,13 @@ from .common import (
     ENV_HOST as ENV_HOST,
 )
 from .common import (
+    ENV_HOST_X86 as ENV_HOST_X86,
+)
+from .common import (
     ENV_LOADER as ENV_LOADER,
+)
+from .common import (
+    ENV_LOADER_X86 as ENV_LOADER_X86,
 )
 from .common import (
     ENV_PLUGIN as ENV_PLUGIN,
@@ -223,6 +229,9 @@ from .wine import (
 )
 from .wine import (
     windows_path as windows_path,
+)
+from .wine import (
+    wine32_command as wine32_command,
 )
 from .wine import (
     wine_command as wine_command,

@@ -52,6 +52,8 @@ ENV_PYTHON_HOME = "ORTHANC_WINDOWS_PYTHON_HOME"  # folder of pythonXY.dll and py
 
 
 ENV_LOADER = "ORTHANC_WINDOWS_LOADER"  # the loader OrthancPython.dll (src/loader)
+ENV_LOADER_X86 = "ORTHANC_WINDOWS_LOADER_X86"  # the same, 32-bit
+ENV_HOST_X86 = "ORTHANC_WINDOWS_HOST_X86"  # smoke_host.exe, 32-bit
 
 
 ENV_REQUIRE = (

@@ -18,7 +18,9 @@ from .apt_headers import ensure_packages, missing_packages
 from .cmake_build import _cmake_build, built_file, cmake_path, sdk_path
 from .common import (
     ENV_HOST,
+    ENV_HOST_X86,
     ENV_LOADER,
+    ENV_LOADER_X86,
     ENV_PLUGIN,
     ENV_PYTHON_HOME,
     ENV_REQUIRE,
@@ -195,6 +197,7 @@ def build_check_and_test(
                 ENV_PLUGIN: str(dll),
                 ENV_HOST: str(host),
                 ENV_LOADER: str(loader),
+                **_x86_loader_and_host(root, work, native, sdk, reporter, run),
                 ENV_PYTHON_HOME: str(python_home),
                 ENV_REQUIRE: "1",
                 "ORTHANC_WINDOWS_PYTHON_MINOR": options.minor,
@@ -243,6 +246,24 @@ def _build_loader(root: Path, work: Path, native: bool, toolchain: Sequence[str]
                  [*toolchain, f"-DORTHANC_SDK_PATH={sdk}", "-DSTATIC_BUILD=ON"],
                  build / "build.log", reporter, "loader", run, native)
     return built_file(build, "Release", "OrthancPython.dll")
+
+
+def _x86_loader_and_host(root: Path, work: Path, native: bool, sdk: str, reporter: Reporter,
+                         run: Runner) -> dict[str, str]:
+    """The 32-bit loader and smoke-test host (MinGW i686), for the test that a
+    32-bit loader refuses a 64-bit Python with the one error; none natively
+    or without the i686 compilers."""
+    if native or not any(shutil.which(f"i686-w64-mingw32-{c}") for c in ("gcc-posix", "gcc")):
+        return {}
+    toolchain = [f"-DCMAKE_TOOLCHAIN_FILE={cmake_path(root / 'windows' / 'toolchain-mingw-w64-i686.cmake')}",
+                 f"-DORTHANC_SDK_PATH={sdk}"]
+    loader_build, host_build = work / "loader-mingw-i686", work / "smoke-host-mingw-i686"
+    _cmake_build(root / "src" / "loader", loader_build, "Release", toolchain, loader_build / "build.log",
+                 reporter, "loader (32-bit)", run, native)
+    _cmake_build(root / "windows" / "smoke-host", host_build, "Release", toolchain, host_build / "build.log",
+                 reporter, "smoke-test host (32-bit)", run, native)
+    return {ENV_LOADER_X86: str(built_file(loader_build, "Release", "OrthancPython.dll")),
+            ENV_HOST_X86: str(built_file(host_build, "Release", "smoke_host.exe"))}
 
 
 def windows_bundle(dist: Path, version: str, loader: Path) -> Path:

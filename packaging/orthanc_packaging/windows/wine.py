@@ -28,6 +28,15 @@ def wine_command(
     return None
 
 
+def wine32_command(loader: Path = Path("/usr/lib/wine/wine"),
+                   libraries: Path = Path("/usr/lib/i386-linux-gnu/wine")) -> list[str] | None:
+    """How to start a 32-bit Windows program here: Debian's wine32:i386
+    (after `dpkg --add-architecture i386`); None without it."""
+    if loader.is_file() and os.access(loader, os.X_OK) and libraries.is_dir():
+        return [str(loader)]
+    return None
+
+
 def windows_path(path: Path, under_wine: bool) -> str:
     """How the Windows program sees ``path``: Wine maps the Unix root to Z:."""
     if not under_wine:
@@ -72,6 +81,7 @@ def run_smoke_host(
     wine_prefix: Path | None = None,
     timeout: float = 300,
     extra_config: Mapping[str, object] | None = None,
+    launcher: Sequence[str] | None = None,
 ) -> SmokeRun:
     """Write ``script`` and a configuration naming it into ``workdir``, then
     run the host on the plugin (under Wine when ``wine_prefix`` is given)."""
@@ -88,12 +98,13 @@ def run_smoke_host(
     config_path = workdir / "configuration.json"
     config_path.write_text(json.dumps(config), encoding="utf-8")
 
-    launcher: list[str] = []
-    if under_wine:
-        found = wine_command()
-        if found is None:
-            raise WindowsBuildError("wine64 not found: apt-get install wine64")
-        launcher = found
+    if launcher is None:
+        launcher = []
+        if under_wine:
+            found = wine_command()
+            if found is None:
+                raise WindowsBuildError("wine64 not found: apt-get install wine64")
+            launcher = found
     cmd = [
         *launcher,
         str(host),
