@@ -117,3 +117,27 @@ def test_loader_session_reuses_modules_built_by_other_sessions(tmp_path: Path) -
     tests.parent.mkdir(parents=True)
     tests.write_bytes(b"")
     assert loader_tools.built_module(tmp_path, "3.12") == tests
+
+
+def test_release_bundle_takes_the_shipped_modules_and_the_roots(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    import io
+
+    from orthanc_packaging.report import Reporter
+
+    dist = tmp_path / "dist" / "1.0"
+    dist.mkdir(parents=True)
+    so = "libOrthancPython-1.0-py3.12-linux-x86_64.so"
+    (dist / so).write_bytes(b"312")
+    (dist / MANIFEST).write_text(json.dumps({"artifacts": [
+        {"file": so, "python_minor": "3.12", "platform": "linux-x86_64"}]}))
+    forky = tmp_path / "build" / "forky-py3.14-release" / "libOrthancPython.so"
+    forky.parent.mkdir(parents=True)
+    forky.write_bytes(b"314")
+    loader = tmp_path / "loader.so"
+    loader.write_bytes(b"loader")
+    monkeypatch.setattr(loader_tools, "build_loader", lambda root, reporter: loader)
+    made = loader_tools.release_bundle(dist, "1.0", tmp_path, Reporter(io.StringIO()))
+    assert made is not None
+    modules = {m["python"]: m.get("note", "") for m in made.description["modules"]}
+    assert modules == {"3.12": "", "3.14": "built in Debian forky: needs its C library or newer"}
+    assert json.loads((dist / MANIFEST).read_text())["bundles"][0]["python_minors"] == ["3.12", "3.14"]
