@@ -6,6 +6,7 @@
 #include <orthanc/OrthancCPlugin.h>
 
 #include <algorithm>
+#include <stdexcept>
 #include <string>
 #include <vector>
 
