@@ -78,6 +78,10 @@ _register("bench", (
 _register("from-source", (
     'README\'s "Building from source" verbatim, as root, in clean Debian 12 and 13 roots (overlays of '
     "cached debootstrap roots): Orthanc loads the plugin; the generated code equals the pinned libclang's."))
+_register("loader", (
+    "The loader plugin (src/loader) with the modules the other sessions built (else built here) for every "
+    "Python found and Debian forky's 3.14, in the real Orthanc: each Python chosen by version, executable, "
+    "venv and PATH (-- pytest args)."))
 _register("orthanc-releases", (
     "tests/integration against three Orthanc releases: this host's, Debian trixie's (1.12.7, Python "
     "3.13) and forky's (1.13.0, Python 3.14) in roots made once (-- pytest args)."))

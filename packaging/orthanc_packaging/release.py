@@ -160,6 +160,12 @@ def run_matrix(
             reporter.line(f"dist not assembled: {exc}")
             return 1
         reporter.block(f"assembled {out.directory}:", out.files)
+        from . import loader  # it builds on this module
+
+        if (platform or detect_platform()).os == "linux" and loader.release_bundle(
+                out.directory, version, root, reporter) is None:
+            reporter.line("dist has no linux-x86_64 bundle (see above)")
+            return code or 1
         if failed:
             reporter.line(
                 f"dist is INCOMPLETE: {', '.join(failed)} failed (recorded in manifest.json)"

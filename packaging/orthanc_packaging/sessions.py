@@ -15,6 +15,7 @@ from pathlib import Path
 from typing import Callable, Mapping, Sequence
 
 from . import ci, conan, deliverable, docker, release, speed, system, windows
+from . import loader as loader_tools
 from . import stubs as type_stubs
 from . import wheels as wheel_tools
 from .commands import run
@@ -129,6 +130,11 @@ def from_source(ctx: SessionContext) -> int:
                cwd=ctx.root).returncode
 
 
+def loader(ctx: SessionContext) -> int:
+    _system_packages(ctx)
+    return loader_tools.run_loader_session(ctx.root, ctx.tools_python, ctx.reporter, pytest_args=ctx.args)
+
+
 def orthanc_releases(ctx: SessionContext) -> int:
     _system_packages(ctx)
     return ci.run_orthanc_releases(ctx.root, ctx.tools_python, ctx.reporter,
@@ -148,6 +154,7 @@ def _table() -> dict[str, Body]:
         "speed": speed_bench,
         "bench": bench,
         "from-source": from_source,
+        "loader": loader,
         "orthanc-releases": orthanc_releases,
     }
     for minor in SUPPORTED_MINORS:

@@ -10,13 +10,14 @@ import shutil
 from pathlib import Path
 from typing import Sequence
 
+from .cells import run_cells
 from .commands import Runner, run
 from .deliverable import Artifact, DeliverableError
 from .discovery import SUPPORTED_RANGE
 from .matrix import Cell, cells_for
 from .naming import detect_platform
-from .release import OK, find_pythons, preferred_minor, run_cells
-from .report import Reporter
+from .release import find_pythons, preferred_minor
+from .report import OK, Reporter
 
 # Names every orthanc.pyi must define, whatever the SDK header.
 CORE_NAMES = ("RegisterRestCallback", "RegisterOnChangeCallback", "OrthancException", "ErrorCode",

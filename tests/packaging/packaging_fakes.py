@@ -113,6 +113,14 @@ file(WRITE "${gen}/coverage.md" "# coverage\n")
 file(WRITE "${gen}/model.json" "{\"sdk_version\": \"1.12.4\", \"header_sha256\": \"${SDK_HASH}\"}\n")
 """
 
+FAKE_LOADER_CMAKE = r"""
+cmake_minimum_required(VERSION 3.16)
+project(FakeLoader C)
+file(WRITE "${CMAKE_CURRENT_BINARY_DIR}/loader.c" "int OrthancPluginGetName(void) { return 0; }\n")
+add_library(OrthancPythonLoader SHARED "${CMAKE_CURRENT_BINARY_DIR}/loader.c")
+set_target_properties(OrthancPythonLoader PROPERTIES OUTPUT_NAME OrthancPython)
+"""
+
 FAKE_INTEGRATION_TEST = r"""
 import os
 from pathlib import Path
@@ -143,6 +151,8 @@ def make_fake_project(root: Path, version: str = "0.1.0") -> Path:
     root.mkdir(parents=True, exist_ok=True)
     (root / "VERSION").write_text(version + "\n")
     (root / "CMakeLists.txt").write_text(FAKE_CMAKE)
+    (root / "src" / "loader").mkdir(parents=True)
+    (root / "src" / "loader" / "CMakeLists.txt").write_text(FAKE_LOADER_CMAKE)
     tests = root / "tests" / "integration"
     tests.mkdir(parents=True)
     (tests / "test_fake.py").write_text(FAKE_INTEGRATION_TEST)

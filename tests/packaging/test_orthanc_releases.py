@@ -12,9 +12,9 @@ from typing import ClassVar
 
 import pytest
 from orthanc_packaging import cmake, orthanc_releases, roots
+from orthanc_packaging.cells import CellOutcome
 from orthanc_packaging.matrix import Cell, Target
 from orthanc_packaging.naming import PlatformTag
-from orthanc_packaging.release import CellOutcome
 from orthanc_packaging.report import Reporter, format_table
 from packaging_fakes import found_python, probe_info
 

@@ -83,6 +83,11 @@ def test_release_builds_tests_and_assembles(project: Path, tmp_path: Path) -> No
         "id"
     ]  # read from the real CMake build folder
     assert (dist / "orthanc.pyi").is_file() and (dist / "SHA256SUMS").is_file()
+    # the one download: the loader and both modules
+    [linux] = manifest["bundles"]
+    assert linux["file"] == "OrthancPython-0.2.0-linux-x86_64.tar.gz"
+    assert linux["python_minors"] == ["3.11", "3.12"]
+    assert "  OrthancPython-0.2.0-linux-x86_64.tar.gz\n" in (dist / "SHA256SUMS").read_text()
 
 
 @needs_build_tools

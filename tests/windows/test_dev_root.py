@@ -1,5 +1,5 @@
 """The Windows Python dev root of cross builds
-(packaging/orthanc_packaging/windows.py): where its parts come from and how they are laid out."""
+(packaging/orthanc_packaging/windows/): where its parts come from and how they are laid out."""
 
 from __future__ import annotations
 
@@ -70,6 +70,8 @@ def test_python311_source_comes_from_bookworm_whatever_the_hosts_suite(tmp_path:
         if "source" in cmd:
             (work / "src").mkdir(parents=True, exist_ok=True)
             (work / "src" / "python3.11_3.11.2.orig.tar.xz").write_bytes(b"")
+            # newer Debian releases sign it: the signature is not the tarball
+            (work / "src" / "python3.11_3.11.2.orig.tar.xz.asc").write_bytes(b"")
         return subprocess.CompletedProcess(cmd, 0, "", "")
 
     reporter = windows.Reporter(io.StringIO())

@@ -1,5 +1,5 @@
 """Static checks of Windows DLLs
-(packaging/orthanc_packaging/windows.py: check_dll): on the built plugin, and on small real DLLs built here with MinGW-w64 that each
+(packaging/orthanc_packaging/windows/pe_checks.py: check_dll): on the built plugin, and on small real DLLs built here with MinGW-w64 that each
 break one rule, so that every check is seen to fail when it should."""
 
 from __future__ import annotations

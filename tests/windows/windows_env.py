@@ -1,4 +1,4 @@
-"""What the Windows tests share: packaging/orthanc_packaging/windows.py
+"""What the Windows tests share: packaging/orthanc_packaging/windows/
 (imported like noxfile.py does), and where the built DLL, the smoke-test host
 and the Windows Python they run with are.  A module of its own, not
 conftest.py, so that the tests import it by a name no other conftest.py
