@@ -195,13 +195,10 @@ from .session import (
     Options as Options,
 )
 from .session import (
-    SessionResult as SessionResult,
+    WindowsDll as WindowsDll,
 )
 from .session import (
     _build_loader as _build_loader,
-)
-from .session import (
-    build_check_and_test as build_check_and_test,
 )
 from .session import (
     native_python_root as native_python_root,

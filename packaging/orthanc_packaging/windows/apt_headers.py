@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import os
 import re
 import shutil
 import subprocess
@@ -11,6 +10,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Callable, Iterable, Mapping, Sequence
 
+from .. import system
 from ..report import Reporter
 from .common import CROSS_TOOLS, SDK_HEADER, Runner, WindowsBuildError, _run
 from .embeddable import _safe_relative
@@ -32,20 +32,12 @@ def missing_packages(
     return sorted(packages)
 
 
-def ensure_packages(
-    packages: Sequence[str], reporter: Reporter, run: Runner = subprocess.run
-) -> None:
-    if not packages:
-        return
-    if not hasattr(os, "geteuid") or os.geteuid() != 0:
-        raise WindowsBuildError(
-            "missing Debian packages, install them as root: apt-get install -y "
-            + " ".join(packages)
-        )
-    reporter.line(f"installing {' '.join(packages)} (apt-get)")
-    env = dict(os.environ, DEBIAN_FRONTEND="noninteractive")
-    _run(["apt-get", "update", "-q"], run, env=env)
-    _run(["apt-get", "install", "-y", "-q", *packages], run, env=env)
+def ensure_packages(packages: Sequence[str], reporter: Reporter, run: Runner = subprocess.run) -> None:
+    """Debian's cross tools and Wine, through the project's one apt helper."""
+    try:
+        system.ensure_packages(packages, reporter, run)
+    except system.SystemSetupError as error:
+        raise WindowsBuildError(str(error)) from error
 
 
 @dataclass(frozen=True)

@@ -4,8 +4,9 @@ from __future__ import annotations
 
 import subprocess
 from pathlib import Path
-from typing import Callable, Mapping, Sequence
+from typing import Mapping, Sequence
 
+from ..commands import Runner
 from ..naming import PlatformTag
 
 MINGW_TRIPLE = "x86_64-w64-mingw32"
@@ -70,7 +71,6 @@ class WindowsBuildError(RuntimeError):
     pass
 
 
-Runner = Callable[..., "subprocess.CompletedProcess[str]"]
 
 
 def _run(

@@ -7,10 +7,11 @@ import os
 import shutil
 import subprocess
 import sys
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Mapping, Sequence
 
+from ..deliverable import Artifact, DeliverableError, produce
 from ..naming import artifact_name
 from ..report import Reporter
 from ..version import read_version
@@ -76,12 +77,130 @@ def native_python_root(options: Options, run: Runner = subprocess.run) -> Path:
     return Path(out[2].strip())
 
 
-@dataclass
-class SessionResult:
-    dll: Path | None = None
-    artifact: Path | None = None
-    bundle: Path | None = None  # dist's windows-x64 archive
-    problems: list[str] = field(default_factory=list)
+class WindowsDll:
+    """The plugin DLL for one Windows Python as a deliverable: the MinGW
+    cross build (MSVC on Windows) with the loader DLL, the static checks
+    (exports, imports, version resource), the smoke-test host under Wine;
+    then the DLL and the windows-x64 bundle go to dist/."""
+
+    def __init__(self, root: Path, options: Options, tools_python: str, reporter: Reporter,
+                 run: Runner = subprocess.run, env: Mapping[str, str] | None = None) -> None:
+        self.name = f"windows-{options.minor}"
+        self.root = Path(root)
+        self.options = options
+        self.tools_python = tools_python
+        self.reporter = reporter
+        self.run = run
+        self.env = os.environ if env is None else env
+        self.native = sys.platform.startswith("win")
+        self.version = read_version(self.root)
+        self.work = windows_build_dir(self.root)
+        self.sdk = sdk_path(self.env)
+        self.toolchain: list[str] = []
+        self.python_root: Path | None = None
+        self.dll: Path | None = None
+        self.loader: Path | None = None
+
+    def prepare(self) -> None:
+        """Debian's cross tools and Wine, and a Windows Python development root."""
+        try:
+            if self.native:
+                self.python_root = native_python_root(self.options, self.run)
+                return
+            ensure_packages(missing_packages(need_wine=self.options.test), self.reporter, self.run)
+            dev_root = assemble_dev_root(
+                self.options.minor, self.work / "devroot" / f"py{self.options.minor}",
+                self.work / "downloads", self.reporter, self.tools_python, self.run, self.env,
+            )
+        except WindowsBuildError as error:
+            raise DeliverableError(str(error)) from error
+        self.python_root = dev_root.path
+        self.toolchain = [
+            f"-DCMAKE_TOOLCHAIN_FILE={cmake_path(self.root / 'windows' / 'toolchain-mingw-w64-x86_64.cmake')}"
+        ]
+
+    def build(self) -> list[Artifact]:
+        assert self.python_root is not None, "prepare first"
+        o = self.options
+        plugin_build = self.work / f"py{o.minor}-{o.config.lower()}"
+        try:
+            _cmake_build(
+                self.root, plugin_build, o.config,
+                [
+                    *self.toolchain,
+                    f"-DPYTHON_VERSION={o.minor}",
+                    f"-DPYTHON_WINDOWS_ROOT={cmake_path(self.python_root)}",
+                    f"-DPYTHON_WINDOWS_USE_RELEASE_LIBS={'ON' if o.release_libs else 'OFF'}",
+                    "-DSTATIC_BUILD=ON",
+                    f"-DORTHANC_CODEGEN_PYTHON={cmake_path(self.tools_python)}",
+                    f"-DORTHANC_SDK_PATH={self.sdk}",
+                    f"-DORTHANC_CODEGEN_CACHE={cmake_path(self.root / 'build' / 'codegen-cache')}",
+                ],
+                plugin_build / "build.log", self.reporter, f"OrthancPython {o.minor} {o.config}",
+                self.run, self.native,
+            )
+            self.dll = built_file(plugin_build, o.config, "OrthancPython.dll")
+            self.loader = _build_loader(self.root, self.work, self.native, self.toolchain, self.sdk,
+                                        self.reporter, self.run)
+        except WindowsBuildError as error:
+            raise DeliverableError(str(error)) from error
+        return [Artifact("plugin DLL", self.dll, self.dll.stat().st_size),
+                Artifact("loader DLL", self.loader, self.loader.stat().st_size)]
+
+    def check(self, artifacts: Sequence[Artifact]) -> list[str]:
+        assert self.dll is not None
+        return check_dll(self.dll, self.options.minor, self.version, self.options.release_libs, run=self.run)
+
+    def smoke_test(self, artifacts: Sequence[Artifact]) -> list[str]:
+        if not self.options.test:
+            self.reporter.line(f"{self.name}: smoke test not run (--no-test)")
+            return []
+        try:
+            test_env = self._smoke_test_env()
+        except WindowsBuildError as error:
+            return [str(error)]
+        self.reporter.line("running tests/windows (smoke-test host" + ("" if self.native else " under Wine") + ")")
+        code = self.run(
+            [self.tools_python, "-m", "pytest", str(self.root / "tests" / "windows"), "-q", "-p", "no:cacheprovider"],
+            cwd=str(self.root), env=test_env,
+        ).returncode
+        return [f"tests/windows failed (pytest exit code {code})"] if code != 0 else []
+
+    def _smoke_test_env(self) -> dict[str, str]:
+        """What tests/windows reads: the DLLs, the smoke-test host, the Python."""
+        assert self.dll is not None and self.loader is not None and self.python_root is not None
+        host_build = self.work / ("smoke-host-msvc" if self.native else "smoke-host-mingw")
+        _cmake_build(self.root / "windows" / "smoke-host", host_build, "Release",
+                     [*self.toolchain, f"-DORTHANC_SDK_PATH={self.sdk}"], host_build / "build.log",
+                     self.reporter, "smoke-test host", self.run, self.native)
+        return {
+            **self.env,
+            ENV_PLUGIN: str(self.dll),
+            ENV_HOST: str(built_file(host_build, "Release", "smoke_host.exe")),
+            ENV_LOADER: str(self.loader),
+            **_x86_loader_and_host(self.root, self.work, self.native, self.sdk, self.reporter, self.run),
+            ENV_PYTHON_HOME: str(self.python_root),
+            ENV_REQUIRE: "1",
+            "ORTHANC_WINDOWS_PYTHON_MINOR": self.options.minor,
+            "ORTHANC_WINDOWS_RELEASE_LIBS": "1" if self.options.release_libs else "0",
+        }
+
+    def publish(self) -> list[str]:
+        """After the smoke test: the DLL (and, for Release, the bundle) into dist/."""
+        assert self.dll is not None and self.loader is not None
+        dist = self.root / "dist" / self.version
+        if self.options.config != "Release":
+            dist = dist / self.options.config.lower()
+        dist.mkdir(parents=True, exist_ok=True)
+        artifact = dist / artifact_name(self.version, self.options.minor, WINDOWS)
+        shutil.copyfile(self.dll, artifact)
+        lines = [f"dist: {artifact}"]
+        if self.options.config == "Release":
+            lines.append(f"bundle: {windows_bundle(dist, self.version, self.loader)}")
+        return lines
+
+    def summary(self) -> list[str]:
+        return []
 
 
 def run_session(
@@ -95,147 +214,12 @@ def run_session(
 ) -> int:
     """``nox -s windows-3.X [-- --config Debug --python PATH --no-test]``:
     build the plugin DLL for Windows, check it, smoke-test it, copy it to dist/."""
-    env = os.environ if env is None else env
-    options = parse_options(minor, args)
-    try:
-        result = build_check_and_test(root, options, tools_python, reporter, run, env)
-    except WindowsBuildError as exc:
-        reporter.block(f"windows-{minor}: failed", str(exc).splitlines())
+    dll = WindowsDll(root, parse_options(minor, args), tools_python, reporter, run, env)
+    outcome = produce(dll, reporter)
+    if not outcome.ok:
         return 1
-    if result.problems:
-        reporter.block(
-            f"windows-{minor}: {result.dll} failed its checks", result.problems
-        )
-        return 1
-    reporter.line(f"windows-{minor}: {result.artifact}")
+    reporter.block(f"{dll.name}:", dll.publish())
     return 0
-
-
-def build_check_and_test(
-    root: Path,
-    options: Options,
-    tools_python: str,
-    reporter: Reporter,
-    run: Runner,
-    env: Mapping[str, str],
-) -> SessionResult:
-    native = sys.platform.startswith("win")
-    version = read_version(root)
-    work = windows_build_dir(root)
-    config_dir = f"py{options.minor}-{options.config.lower()}"
-    sdk = sdk_path(env)
-
-    if native:
-        python_root = native_python_root(options, run)
-        toolchain: list[str] = []
-        python_home = python_root
-    else:
-        ensure_packages(missing_packages(need_wine=options.test), reporter, run)
-        dev_root = assemble_dev_root(
-            options.minor,
-            work / "devroot" / f"py{options.minor}",
-            work / "downloads",
-            reporter,
-            tools_python,
-            run,
-            env,
-        )
-        python_root = python_home = dev_root.path
-        toolchain = [
-            f"-DCMAKE_TOOLCHAIN_FILE={cmake_path(root / 'windows' / 'toolchain-mingw-w64-x86_64.cmake')}"
-        ]
-
-    plugin_build = work / config_dir
-    _cmake_build(
-        root,
-        plugin_build,
-        options.config,
-        [
-            *toolchain,
-            f"-DPYTHON_VERSION={options.minor}",
-            f"-DPYTHON_WINDOWS_ROOT={cmake_path(python_root)}",
-            f"-DPYTHON_WINDOWS_USE_RELEASE_LIBS={'ON' if options.release_libs else 'OFF'}",
-            "-DSTATIC_BUILD=ON",
-            f"-DORTHANC_CODEGEN_PYTHON={cmake_path(tools_python)}",
-            f"-DORTHANC_SDK_PATH={sdk}",
-            f"-DORTHANC_CODEGEN_CACHE={cmake_path(root / 'build' / 'codegen-cache')}",
-        ],
-        plugin_build / "build.log",
-        reporter,
-        f"OrthancPython {options.minor} {options.config}",
-        run,
-        native,
-    )
-    dll = built_file(plugin_build, options.config, "OrthancPython.dll")
-    result = SessionResult(dll=dll)
-
-    reporter.line(f"checking {dll}")
-    result.problems = check_dll(
-        dll, options.minor, version, options.release_libs, run=run
-    )
-    if result.problems:
-        return result
-    loader = _build_loader(root, work, native, toolchain, sdk, reporter, run)
-
-    if options.test:
-        host_build = work / ("smoke-host-msvc" if native else "smoke-host-mingw")
-        _cmake_build(
-            root / "windows" / "smoke-host",
-            host_build,
-            "Release",
-            [*toolchain, f"-DORTHANC_SDK_PATH={sdk}"],
-            host_build / "build.log",
-            reporter,
-            "smoke-test host",
-            run,
-            native,
-        )
-        host = built_file(host_build, "Release", "smoke_host.exe")
-        test_env = dict(env)
-        test_env.update(
-            {
-                ENV_PLUGIN: str(dll),
-                ENV_HOST: str(host),
-                ENV_LOADER: str(loader),
-                **_x86_loader_and_host(root, work, native, sdk, reporter, run),
-                ENV_PYTHON_HOME: str(python_home),
-                ENV_REQUIRE: "1",
-                "ORTHANC_WINDOWS_PYTHON_MINOR": options.minor,
-                "ORTHANC_WINDOWS_RELEASE_LIBS": "1" if options.release_libs else "0",
-            }
-        )
-        reporter.line(
-            "running tests/windows (smoke-test host"
-            + ("" if native else " under Wine")
-            + ")"
-        )
-        code = run(
-            [
-                tools_python,
-                "-m",
-                "pytest",
-                str(root / "tests" / "windows"),
-                "-q",
-                "-p",
-                "no:cacheprovider",
-            ],
-            cwd=str(root),
-            env=test_env,
-        ).returncode
-        if code != 0:
-            result.problems.append(f"tests/windows failed (pytest exit code {code})")
-            return result
-
-    dist = root / "dist" / version
-    if options.config != "Release":
-        dist = dist / options.config.lower()
-    dist.mkdir(parents=True, exist_ok=True)
-    result.artifact = dist / artifact_name(version, options.minor, WINDOWS)
-    shutil.copyfile(dll, result.artifact)
-    if options.config == "Release":
-        result.bundle = windows_bundle(dist, version, loader)
-        reporter.line(f"windows-{options.minor}: bundle {result.bundle}")
-    return result
 
 
 def _build_loader(root: Path, work: Path, native: bool, toolchain: Sequence[str], sdk: str,
