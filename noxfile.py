@@ -20,8 +20,9 @@ REQUIREMENTS = ROOT / "packaging" / "requirements"
 # a package, so PyPA's `packaging`, which nox imports, is never shadowed).
 sys.path.insert(0, str(ROOT / "packaging"))
 
-from orthanc_packaging import discovery, release, report, system, windows
+from orthanc_packaging import bench_root, discovery, release, report, roots, system, windows
 from orthanc_packaging import docker as docker_tools
+from orthanc_packaging import nogil as nogil_tools
 from orthanc_packaging import speed as speed_tools
 from orthanc_packaging import wheels as wheel_tools
 
@@ -179,10 +180,19 @@ def speed(session: nox.Session) -> None:
 
 @nox.session(default=False)
 def bench(session: nox.Session) -> None:
-    """Benchmarks side by side with the upstream plugin (bench/run.py --build): ratios against the targets, JSON in bench/results/."""
+    """Benchmarks on Orthanc 1.13.0 in the Debian forky root: ours, upstream 7.1 (AllowThreads off/on), a native C plugin (the limit), ours on twin CPython 3.14 builds with and without the GIL (bench/run.py --forky --build); JSON in bench/results/. `-- --host`: Orthanc 1.10.1 / upstream 4.0 on this host instead."""
     _system_packages(session, system.BENCH_PACKAGES)
     _tools(session)
-    session.run("python", "bench/run.py", "--build", *session.posargs)
+    args = list(session.posargs)
+    if "--host" in args:
+        args.remove("--host")
+        session.run("python", "bench/run.py", "--build", *args)
+        return
+    try:
+        forky = bench_root.prepare(ROOT, Reporter(prefix=session.name))
+    except roots.RootError as error:
+        session.error(str(error))
+    session.run("python", "bench/run.py", *forky, "--build", *args)
 
 
 @nox.session(name="release", default=False)
@@ -256,6 +266,15 @@ def from_source(session: nox.Session) -> None:
     """README's "Building from source" verbatim, as root, in clean Debian 12 and 13 roots (overlays of cached debootstrap roots): Orthanc loads the plugin; the generated code equals the pinned libclang's."""
     _tools(session)  # pytest, and PyPI's pinned libclang for the reference
     session.run("python", "-m", "pytest", "tests/from_source", "-q", "-rA", *session.posargs)
+
+
+@nox.session(default=False)
+def nogil(session: nox.Session) -> None:
+    """The plugin on free-threaded CPython 3.14t (built once from Debian's source in the forky root): tests/integration against Orthanc 1.13.0 there, then tests/reliability (-- pytest args)."""
+    _system_packages(session)
+    python = _tools(session)
+    if nogil_tools.run_nogil(ROOT, python, Reporter(prefix=session.name), session.posargs):
+        session.error("nogil failed (see above)")
 
 
 @nox.session(name="orthanc-releases", default=False)

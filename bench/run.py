@@ -198,11 +198,10 @@ def forky_python_options(prefix: Path, executable: str) -> list[str]:
     """CMake options of a build against one Python of the forky root; the
     generator runs on the root's python3 (Debian's python3-clang)."""
     options = ["-DPYTHON_VERSION=3.14", f"-DPython3_EXECUTABLE={prefix / 'bin' / executable}",
-               "-DORTHANC_CODEGEN_PYTHON=/usr/bin/python3", "-DPython3_FIND_STRATEGY=LOCATION"]
+               "-DORTHANC_CODEGEN_PYTHON=/usr/bin/python3", "-DPython3_FIND_STRATEGY=LOCATION",
+               "-DCMAKE_CXX_COMPILER_LAUNCHER=ccache"]  # the root has ccache (roots.BUILD_PACKAGES)
     if prefix != SYSTEM_PYTHON_ROOT:
         options.append(f"-DPython3_ROOT_DIR={prefix}")
-    if executable.endswith("t"):
-        options.append("-DPython3_FIND_ABI=ANY;ANY;ANY;ON")  # the free-threaded ABI
     return options
 
 
