@@ -1,5 +1,6 @@
 #include "HttpRequest.h"
 
+#include "../LargeBlocks.h"
 #include "../SharedState.h"
 
 #include <array>
@@ -149,8 +150,7 @@ PyRef RestRequestKeywords(const OrthancPluginHttpRequest* request, bool withBody
   }
   if (withBody && (request->method == OrthancPluginHttpMethod_Post || request->method == OrthancPluginHttpMethod_Put))
   {
-    PyRef body = PyRef::Steal(PyBytes_FromStringAndSize(static_cast<const char*>(request->body),
-                                                        static_cast<Py_ssize_t>(request->bodySize)));
+    PyRef body = PyRef::Steal(BytesFromBuffer(request->body, static_cast<size_t>(request->bodySize)));
     if (!SetItem(kwargs.get(), "body", std::move(body)))
     {
       return PyRef();

@@ -158,3 +158,5 @@ def test_nogil_cell_builds_against_the_free_threaded_python_of_forky(tmp_path):
     assert cell.target is not None and cell.target.orthanc == "1.13.0" and cell.target.sdk == "1.13.0"
     assert cell.python is not None and cell.python.executable == "/opt/python3.14t/bin/python3.14t"
     assert "python3.14t" in Path(cell.target.embedded_python or "").name
+    from orthanc_packaging import orthanc_releases
+    assert orthanc_releases.venv_name(cell) == "forky-py3.14t"  # not the GIL build's venv
