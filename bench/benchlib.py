@@ -230,6 +230,13 @@ def run_wrk(url: str, duration: float, connections: int, threads: int,
                      latency_ms=latency)
 
 
+def cpu_seconds(pid: int) -> float:
+    """CPU time (user + system, every thread) a process has used so far: per
+    request, it says what a side costs whatever else loads the machine."""
+    fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
 def write_put_lua(path: Path, body: str = "x") -> Path:
     path.write_text(f'wrk.method = "PUT"\nwrk.body = "{body}"\n', encoding="utf-8")
     return path

@@ -243,9 +243,12 @@ class Bench:
         self.binary: Path | None = args.orthanc_binary
         # samples[scenario][side][round]
         self.samples: dict[str, dict[str, list[float]]] = {}
+        # cpu[scenario][side][round]: Orthanc's CPU time per request (µs, every thread)
+        self.cpu: dict[str, dict[str, list[float]]] = {}
         self.errors: dict[str, int] = {}
         self.versions: dict[str, Any] = {}
         self.problems: list[str] = []
+        self.notes: list[str] = []  # other plugins' crashes: reported, not failing the run
 
     def of_kind(self, *kinds: str) -> list[str]:
         return [s.name for s in self.sides.values() if s.kind in kinds]
@@ -269,12 +272,20 @@ class Bench:
         return servers
 
     def stop(self, phase: str, servers: Sequence[lib.Server]) -> None:
+        """Stop the servers; a crash or traceback of ours is a problem (the run
+        fails), one of another plugin a note (reported: not ours to fix)."""
+        found = []
         for server in servers:
             errors = lib.python_errors(server)
             if errors:
-                self.problems.append(f"{phase}/{server.name}: {len(errors)} Python tracebacks "
-                                     "in its log")
-        self.problems += [f"{phase}/{p}" for p in lib.stop_servers(servers)]
+                found.append((server.name, f"{len(errors)} Python tracebacks in its log"))
+        stopped = lib.stop_servers(servers)
+        found += [(text.split(":", 1)[0], text) for text in stopped]
+        for name, text in found:
+            side = self.sides[name.partition(SEP)[0]]
+            target = self.problems if side.kind in (OURS, TWIN) else self.notes
+            target.append(f"{phase}/{name}: {text}" if not text.startswith(name) else
+                          f"{phase}/{text}")
 
     @staticmethod
     def order(servers: Sequence[lib.Server], round_: int) -> list[lib.Server]:
@@ -329,9 +340,13 @@ class Bench:
         clients = self.clients(route)
         threads = min(self.args.wrk_threads, clients)
         for server in servers:
+            before = lib.cpu_seconds(server.pid)
             result = lib.run_wrk(server.url + route.path, self.args.duration, clients, threads,
                                  lua=lua if route.post_size else None)
+            used = lib.cpu_seconds(server.pid) - before
             self.record(route.key, server.name, result.rps)
+            self.cpu.setdefault(route.key, {}).setdefault(server.name, []).append(
+                used / max(result.requests, 1) * 1e6)
             name = f"{route.key}/{server.name}"
             self.errors[name] = self.errors.get(name, 0) + result.errors
             line.append(f"{server.name} {result.rps:7.0f}")
@@ -470,6 +485,8 @@ def evaluate(bench: Bench) -> dict[str, Any]:
         if FREE_THREADED in s[key] and GIL_TWIN in s[key]:
             entry["ratios"][f"{FREE_THREADED}/{GIL_TWIN}"] = paired(s[key], FREE_THREADED,
                                                                     GIL_TWIN)
+        if key in bench.cpu:
+            entry["cpu_us_per_request"] = {side: median(v) for side, v in bench.cpu[key].items()}
         summary["scenarios"][key] = entry
     for plugin in bench.plugins:
         summary["targets"][plugin] = [
@@ -516,6 +533,13 @@ def markdown(bench: Bench, summary: dict[str, Any]) -> str:
         cells = [cell(key, entry["median"].get(side, math.nan)) for side in sides]
         cells += [f"{entry['ratios'][r]:.2f}" if r in entry["ratios"] else "" for r in ratios]
         lines.append(f"| {entry['label']} | " + " | ".join(cells) + " |")
+    lines += ["", "Orthanc's CPU time per request (µs, every thread; medians):", "",
+              "| Scenario | " + " | ".join(sides) + " |", "|---" + "|---:" * len(sides) + "|"]
+    for key, entry in summary["scenarios"].items():
+        if "cpu_us_per_request" in entry:
+            cpu = entry["cpu_us_per_request"]
+            lines.append(f"| {entry['label'].split(' (')[0]} | " + " | ".join(
+                f"{cpu[side]:,.0f}" if side in cpu else "" for side in sides) + " |")
     lines += ["", "| Build | Target | Value | |", "|---|---|---:|---|"]
     for build, targets in summary["targets"].items():
         for t in targets:
@@ -720,6 +744,8 @@ def main(argv: Sequence[str] | None = None) -> int:
         bench.problems.append(f"failed requests under load: {failed_requests}")
     for problem in bench.problems:
         log(f"PROBLEM: {problem}")
+    for note in bench.notes:
+        log(f"NOTE (not ours): {note.splitlines()[0]}")
 
     table = markdown(bench, summary)
     result = {
@@ -730,9 +756,11 @@ def main(argv: Sequence[str] | None = None) -> int:
         "settings": {k: (str(v) if isinstance(v, Path) else v) for k, v in vars(args).items()},
         "orthanc_config": bench.config,
         "samples": bench.samples,
+        "cpu_us_per_request": bench.cpu,
         "summary": summary,
         "wrk_errors": bench.errors,
         "problems": bench.problems,
+        "notes": bench.notes,
         "markdown": table,
     }
     output = args.output or RESULTS / f"{started.strftime('%Y-%m-%dT%H%M%SZ')}.json"
