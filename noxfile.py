@@ -20,7 +20,15 @@ REQUIREMENTS = ROOT / "packaging" / "requirements"
 # a package, so PyPA's `packaging`, which nox imports, is never shadowed).
 sys.path.insert(0, str(ROOT / "packaging"))
 
-from orthanc_packaging import bench_root, discovery, release, report, roots, system, windows
+from orthanc_packaging import (
+    bench_root,
+    discovery,
+    release,
+    report,
+    roots,
+    system,
+    windows,
+)
 from orthanc_packaging import docker as docker_tools
 from orthanc_packaging import nogil as nogil_tools
 from orthanc_packaging import speed as speed_tools

@@ -9,7 +9,7 @@ that point bench/run.py at them.
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Callable, List
+from typing import Callable
 
 from . import freethreaded, roots
 from .report import Reporter
@@ -24,7 +24,7 @@ def packages() -> tuple[str, ...]:
     return (*roots.BUILD_PACKAGES, *target.python_packages, "orthanc-python")
 
 
-def bench_arguments(root: roots.Root) -> List[str]:
+def bench_arguments(root: roots.Root) -> list[str]:
     """bench/run.py's arguments for this root: its Orthanc and cmake through wrappers."""
     return ["--forky", "--orthanc-binary", str(root.wrapper(ORTHANC)), "--cmake", str(root.wrapper(CMAKE))]
 
@@ -34,7 +34,7 @@ def prepare(
     reporter: Reporter | None = None,
     make_root: Callable[..., roots.Root] = roots.ensure_root,
     ensure_cpython: Callable[..., str] = freethreaded.ensure_cpython,
-) -> List[str]:
+) -> list[str]:
     """Make (once) what the forky benchmark needs; RootError says what failed."""
     root = make_root(SUITE, Path(project_root), packages(), reporter)
     for build in freethreaded.TWINS:

@@ -81,8 +81,8 @@ def build_script(build: CPythonBuild, deb_src: str, apt_options: Sequence[str] =
         "set -e",
         f"echo {shlex.quote(deb_src)} > {SOURCES_LIST}",
         f"mkdir -p {WORK_DIR} && cd {WORK_DIR}",
-        f"if ! ls {SOURCE_PACKAGE}_*.orig.tar.* >/dev/null 2>&1; then apt-get {opts} update -qq"
-        f" && apt-get {opts} source --download-only -qq {SOURCE_PACKAGE}; fi",
+        (f"if ! ls {SOURCE_PACKAGE}_*.orig.tar.* >/dev/null 2>&1; then apt-get {opts} update -qq"
+         f" && apt-get {opts} source --download-only -qq {SOURCE_PACKAGE}; fi"),
         f"rm -rf {folder} && mkdir -p {folder}",
         f"tar -xf $(ls {SOURCE_PACKAGE}_*.orig.tar.* | head -n 1) --strip-components=1 -C {folder}",
         f"cd {folder}",
