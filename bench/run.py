@@ -469,7 +469,7 @@ def scenario_ratios(samples: dict[str, list[float]], sides: Sequence[str]) -> di
 
 def check(name: str, value: float, goal: Goal) -> dict[str, Any]:
     ok = (value >= goal.threshold if goal.op == ">=" else value <= goal.threshold)
-    return {"target": name, "value": round(value, 3), "op": goal.op,
+    return {"target": name, "value": value, "op": goal.op,
             "threshold": goal.threshold, "pass": bool(ok and not math.isnan(value))}
 
 
