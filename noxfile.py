@@ -73,8 +73,12 @@ _register("speed", (
     "Time the clean matrix (HEAD in a temp dir) and the rebuild after a one-line C++ change against "
     "10 min / 60 s; writes build/speed/results.json (-- 3.X ... | --keep)."))
 _register("bench", (
-    "Benchmarks side by side with the upstream plugin (bench/run.py --build): ratios against the "
-    "targets, JSON in bench/results/."))
+    "Benchmarks on Orthanc 1.13.0 in the Debian forky root: ours, upstream 7.1 (AllowThreads off/on), a "
+    "native C plugin (the limit), ours on twin CPython 3.14 builds with and without the GIL (bench/run.py "
+    "--forky --build); JSON in bench/results/. `-- --host`: Orthanc 1.10.1 / upstream 4.0 on this host instead."))
+_register("nogil", (
+    "The plugin on free-threaded CPython 3.14t (built once from Debian's source in the forky root): "
+    "tests/integration against Orthanc 1.13.0 there, then tests/reliability (-- pytest args)."))
 _register("from-source", (
     'README\'s "Building from source" verbatim, as root, in clean Debian 12 and 13 roots (overlays of '
     "cached debootstrap roots): Orthanc loads the plugin; the generated code equals the pinned libclang's."))

@@ -126,7 +126,10 @@ def orthanc_config(http_threads: int) -> dict[str, Any]:
 
 
 def start_server(name: str, plugin: Path | None, script: Path | None, workdir: Path,
-                 config: Mapping[str, Any], env: Mapping[str, str] | None = None) -> Server:
+                 config: Mapping[str, Any], env: Mapping[str, str] | None = None,
+                 binary: Path | None = None, plugin_name: str = "python") -> Server:
+    """Orthanc (`binary`, default the harness's ORTHANC_BINARY) with `plugin`
+    running `script`; returns once it answers and has registered `plugin_name`."""
     extra: dict[str, Any] = dict(config)
     extra["Plugins"] = [str(plugin)] if plugin is not None else []
     extra["PythonScript"] = str(script) if (plugin is not None and script is not None) else None
@@ -136,7 +139,7 @@ def start_server(name: str, plugin: Path | None, script: Path | None, workdir: P
     process_env.update(env or {})
     with open(setup.log_path, "wb") as log:
         # No --verbose: Orthanc logs warnings and errors only.
-        process = subprocess.Popen([str(harness.ORTHANC_BINARY), str(setup.config_path)],
+        process = subprocess.Popen([str(binary or harness.ORTHANC_BINARY), str(setup.config_path)],
                                    cwd=setup.workdir, stdin=subprocess.DEVNULL, stdout=log,
                                    stderr=subprocess.STDOUT, env=process_env)
     server = Server(name=name, plugin=plugin, setup=setup, process=process)
@@ -155,7 +158,7 @@ def start_server(name: str, plugin: Path | None, script: Path | None, workdir: P
             server.terminate()
             raise BenchError(f"{name}: Orthanc did not answer within {START_TIMEOUT} s")
         time.sleep(0.05)
-    if plugin is not None and "Registering plugin 'python'" not in server.log():
+    if plugin is not None and f"Registering plugin '{plugin_name}'" not in server.log():
         server.terminate()
         raise BenchError(f"{name}: Orthanc did not load {plugin}:\n{harness.tail(server.log())}")
     return server
@@ -227,8 +230,23 @@ def run_wrk(url: str, duration: float, connections: int, threads: int,
                      latency_ms=latency)
 
 
+def cpu_seconds(pid: int) -> float:
+    """CPU time (user + system, every thread) a process has used so far: per
+    request, it says what a side costs whatever else loads the machine."""
+    fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
 def write_put_lua(path: Path, body: str = "x") -> Path:
     path.write_text(f'wrk.method = "PUT"\nwrk.body = "{body}"\n', encoding="utf-8")
+    return path
+
+
+def write_post_lua(path: Path, size: int) -> Path:
+    """A wrk script POSTing a body of `size` bytes with every request."""
+    path.write_text('wrk.method = "POST"\n'
+                    f'wrk.body = string.rep("x", {size})\n'
+                    'wrk.headers["Content-Type"] = "application/octet-stream"\n', encoding="utf-8")
     return path
 
 

@@ -2,6 +2,7 @@
 
 #include "Errors.h"
 #include "Gil.h"
+#include "LargeBlocks.h"
 #include "PluginContext.h"
 
 PyObject* ResultFromErrorCode(OrthancPluginErrorCode code)
@@ -19,8 +20,7 @@ PyObject* ResultFromMemoryBuffer(OrthancPluginErrorCode code, OrthancPluginMemor
   {
     return RaiseOrthancError(code);
   }
-  PyObject* result = PyBytes_FromStringAndSize(static_cast<const char*>(buffer.data),
-                                               static_cast<Py_ssize_t>(buffer.size));
+  PyObject* result = BytesFromBuffer(buffer.data, static_cast<size_t>(buffer.size));
   {
     GilRelease nogil;
     OrthancPluginFreeMemoryBuffer(PluginContext(), &buffer);
@@ -45,7 +45,7 @@ OutputBuffers::~OutputBuffers()
 
 PyObject* OutputBuffers::Bytes(const OrthancPluginMemoryBuffer* buffer)
 {
-  return PyBytes_FromStringAndSize(static_cast<const char*>(buffer->data), static_cast<Py_ssize_t>(buffer->size));
+  return BytesFromBuffer(buffer->data, static_cast<size_t>(buffer->size));
 }
 
 PyObject* OutputBuffers::Text(const OrthancPluginMemoryBuffer* buffer)
@@ -65,8 +65,7 @@ PyObject* ResultFromMemoryBuffer64(OrthancPluginErrorCode code, OrthancPluginMem
   {
     return RaiseOrthancError(code);
   }
-  PyObject* result = PyBytes_FromStringAndSize(static_cast<const char*>(buffer.data),
-                                               static_cast<Py_ssize_t>(buffer.size));
+  PyObject* result = BytesFromBuffer(buffer.data, static_cast<size_t>(buffer.size));
   {
     GilRelease nogil;
     OrthancPluginFreeMemoryBuffer64(PluginContext(), &buffer);

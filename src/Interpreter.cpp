@@ -346,7 +346,13 @@ void StartPython(const PluginOptions& options)
   const std::string interpreter = FindInterpreter(library);
   GilRelease::SetEnabled(options.allowThreads);
 
-  LogWarning("Python plugin: using Python " + std::string(Py_GetVersion()).substr(0, 20) + " from " +
+  const std::string version = Py_GetVersion();
+#ifdef Py_GIL_DISABLED
+  const char* const build = " (free-threaded: no GIL)";
+#else
+  const char* const build = "";
+#endif
+  LogWarning("Python plugin: using Python " + version.substr(0, version.find(' ')) + build + " from " +
              (library.empty() ? "(unknown)" : library));
   LogWarning("Python plugin: script \"" + FileName(script) + "\" from directory " + Directory(script));
   InitializeInterpreter(options, interpreter);

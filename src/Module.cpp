@@ -19,5 +19,13 @@ PyObject* PyInitOrthancModule()
   {
     return nullptr;
   }
+#ifdef Py_GIL_DISABLED
+  // A free-threaded Python keeps the GIL off: the plugin's shared state has
+  // its own locks (SharedState.h), Python objects theirs.
+  if (PyUnstable_Module_SetGIL(module.get(), Py_MOD_GIL_NOT_USED) < 0)
+  {
+    return nullptr;
+  }
+#endif
   return module.release();
 }

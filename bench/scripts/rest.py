@@ -1,4 +1,4 @@
-# Benchmark script (a), (b), (c): the same file runs in both plugins.
+# Benchmark script (a), (b), (c), (f), (g): the same file runs in every Python plugin.
 import orthanc
 
 
@@ -23,3 +23,20 @@ def cpu(output, uri, **request):
 orthanc.RegisterRestCallback("/bench/hello", hello)
 orthanc.RegisterRestCallback("/bench/nested", nested)
 orthanc.RegisterRestCallback("/bench/cpu", cpu)
+
+
+LARGE = b"x" * (10 << 20)
+
+
+def large(output, uri, **request):
+    # (f) a 10 MiB answer
+    output.AnswerBuffer(LARGE, "application/octet-stream")
+
+
+def body(output, uri, **request):
+    # (g) a 10 MiB POST body, read whole
+    output.AnswerBuffer(str(len(request["body"])).encode(), "text/plain")
+
+
+orthanc.RegisterRestCallback("/bench/large", large)
+orthanc.RegisterRestCallback("/bench/body", body)

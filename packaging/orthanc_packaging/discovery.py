@@ -203,6 +203,10 @@ def _static_library(info: Mapping[str, Any]) -> str | None:
     return None
 
 
+# The first free-threaded CPython the plugin embeds (its module then runs without the GIL).
+FREE_THREADED_SINCE = (3, 14)
+
+
 def problem_of(
     info: Mapping[str, Any],
     libpython: str | None,
@@ -217,8 +221,10 @@ def problem_of(
     if short not in SUPPORTED_MINORS:
         return f"Python {short} is not supported (supported: {SUPPORTED_MINORS[0]} to {SUPPORTED_MINORS[-1]})"
     cfg = info.get("config") or {}
-    if cfg.get("Py_GIL_DISABLED"):
-        return "free-threaded build (Py_GIL_DISABLED) is not supported"
+    if cfg.get("Py_GIL_DISABLED") and (major, minor) < FREE_THREADED_SINCE:
+        # 3.13t was experimental (PEP 703 phase I); 3.14t is supported (PEP 779)
+        return (f"free-threaded Python {short} (Py_GIL_DISABLED) is not supported: "
+                f"use {FREE_THREADED_SINCE[0]}.{FREE_THREADED_SINCE[1]}t or newer, or a GIL build")
     plat = str(info.get("platform", ""))
     if plat.startswith("win"):
         base = info.get("base_prefix") or ""

@@ -318,8 +318,11 @@ def venv_exists(cell: Cell) -> Callable[[Path], bool]:
 
 
 def venv_name(cell: Cell) -> str:
+    """forky-py3.14, py3.11; a free-threaded Python's venv is apart (forky-py3.14t)."""
     root = cell.target.root if cell.target is not None else None
-    return f"{root.suite.name}-py{cell.minor}" if root is not None else f"py{cell.minor}"
+    free = "t" if cell.python is not None and cell.python.executable.endswith(f"{cell.minor}t") else ""
+    name = f"py{cell.minor}{free}"
+    return f"{root.suite.name}-{name}" if root is not None else name
 
 
 def coverage_summary(generated_dir: Path | None) -> str | None:

@@ -14,8 +14,20 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Callable, Mapping, Sequence
 
-from . import ci, conan, deliverable, docker, release, speed, system, windows
+from . import (
+    bench_root,
+    ci,
+    conan,
+    deliverable,
+    docker,
+    release,
+    roots,
+    speed,
+    system,
+    windows,
+)
 from . import loader as loader_tools
+from . import nogil as nogil_tools
 from . import stubs as type_stubs
 from . import wheels as wheel_tools
 from .commands import run
@@ -112,7 +124,21 @@ def speed_bench(ctx: SessionContext) -> int:
 
 def bench(ctx: SessionContext) -> int:
     _system_packages(ctx, system.BENCH_PACKAGES)
-    return run([ctx.tools_python, "bench/run.py", "--build", *ctx.args], cwd=ctx.root).returncode
+    args = list(ctx.args)
+    if "--host" in args:  # Orthanc 1.10.1 and upstream 4.0 on this host
+        args.remove("--host")
+        return run([ctx.tools_python, "bench/run.py", "--build", *args], cwd=ctx.root).returncode
+    try:
+        forky = bench_root.prepare(ctx.root, ctx.reporter)
+    except roots.RootError as error:
+        ctx.reporter.line(f"error: {error}")
+        return 1
+    return run([ctx.tools_python, "bench/run.py", *forky, "--build", *args], cwd=ctx.root).returncode
+
+
+def nogil(ctx: SessionContext) -> int:
+    _system_packages(ctx)
+    return nogil_tools.run_nogil(ctx.root, ctx.tools_python, ctx.reporter, ctx.args)
 
 
 def unit(ctx: SessionContext) -> int:
@@ -155,6 +181,7 @@ def _table() -> dict[str, Body]:
         "bench": bench,
         "from-source": from_source,
         "loader": loader,
+        "nogil": nogil,
         "orthanc-releases": orthanc_releases,
     }
     for minor in SUPPORTED_MINORS:

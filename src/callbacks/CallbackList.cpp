@@ -30,14 +30,18 @@ bool CallbackSlot::Set(PyObject* callable, const char* function)
   {
     return false;
   }
-  if (registered_)
+  PyRef kept = PyRef::Borrow(callable);
   {
-    PyErr_Format(PyExc_RuntimeError, "%s: can only register one %s", function, description_);
-    return false;
+    SharedLock lock(mutex_);
+    if (!registered_)
+    {
+      callable_ = std::move(kept);
+      registered_ = true;
+      return true;
+    }
   }
-  callable_ = PyRef::Borrow(callable);
-  registered_ = true;
-  return true;
+  PyErr_Format(PyExc_RuntimeError, "%s: can only register one %s", function, description_);
+  return false;
 }
 
 void ForgetPythonCallbacks()

@@ -1,14 +1,17 @@
 // The Python callables registered for one kind of callback.  Reads and
-// writes happen with the GIL held, which is what serializes them.
+// writes happen with the GIL held (an attached thread state), and under a
+// SharedMutex for the free-threaded builds, where the GIL serializes nothing.
 #pragma once
 
 #include "../Convert.h"
 #include "../Gil.h"
 #include "../PyRef.h"
+#include "../SharedState.h"
 
 #include <orthanc/OrthancCPlugin.h>
 
 #include <string>
+#include <utility>
 #include <vector>
 
 // False with TypeError set (naming `function`) if `callable` cannot be called.
@@ -50,17 +53,40 @@ public:
 class CallbackList : public Forgettable
 {
 public:
-  void Add(PyObject* callable) { callables_.push_back(PyRef::Borrow(callable)); }
+  // True if `callable` is the first one.
+  bool Add(PyObject* callable)
+  {
+    PyRef kept = PyRef::Borrow(callable);
+    SharedLock lock(mutex_);
+    callables_.push_back(std::move(kept));
+    return callables_.size() == 1;
+  }
 
-  bool empty() const { return callables_.empty(); }
+  bool empty() const
+  {
+    SharedLock lock(mutex_);
+    return callables_.empty();
+  }
 
   // A copy, so that a callback may register another one while the list is walked.
-  std::vector<PyRef> Snapshot() const { return callables_; }
+  std::vector<PyRef> Snapshot() const
+  {
+    SharedLock lock(mutex_);
+    return callables_;
+  }
 
-  void Clear() { callables_.clear(); }
+  void Clear()
+  {
+    std::vector<PyRef> dropped;  // released after the lock: a finalizer may run
+    {
+      SharedLock lock(mutex_);
+      dropped.swap(callables_);
+    }
+  }
   void Forget() override { Clear(); }
 
 private:
+  mutable SharedMutex mutex_;
   std::vector<PyRef> callables_;
 };
 
@@ -75,15 +101,29 @@ public:
   // callable or if a callable was registered already.
   bool Set(PyObject* callable, const char* function);
 
-  bool IsSet() const { return registered_; }
+  bool IsSet() const
+  {
+    SharedLock lock(mutex_);
+    return registered_;
+  }
 
   // A new reference to the callable, empty after ForgetPythonCallbacks().
-  PyRef Get() const { return callable_; }
+  PyRef Get() const
+  {
+    SharedLock lock(mutex_);
+    return callable_;
+  }
 
-  void Forget() override { callable_ = PyRef(); }
+  void Forget() override
+  {
+    PyRef dropped;  // released after the lock: a finalizer may run
+    SharedLock lock(mutex_);
+    dropped = std::move(callable_);
+  }
 
 private:
   const char* description_;
+  mutable SharedMutex mutex_;
   bool registered_ = false;
   PyRef callable_;
 };
@@ -131,9 +171,7 @@ PyObject* RegisterListCallback(PyObject* args, CallbackList& list, const char* f
   {
     return nullptr;
   }
-  const bool first = list.empty();
-  list.Add(callable);
-  if (first)
+  if (list.Add(callable))
   {
     GilRelease nogil;
     registerInOrthanc();

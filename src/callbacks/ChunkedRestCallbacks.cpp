@@ -28,19 +28,40 @@ struct Route
   PyRef put;     // factory(uri, **request) -> reader, or empty
 };
 
+// Slot i -> the route registered i-th (HTTP threads read it while others
+// register: a SharedMutex, as no GIL may serialize them).
 class Routes : public Forgettable
 {
 public:
-  std::array<Route, kMaxRoutes> routes;
-  size_t count = 0;
+  // The slot of `route`, or kMaxRoutes when every slot is taken.
+  size_t Add(Route route)
+  {
+    SharedLock lock(mutex_);
+    if (count_ == kMaxRoutes)
+    {
+      return kMaxRoutes;  // `route` is released after the lock
+    }
+    std::swap(routes_[count_], route);
+    return count_++;
+  }
+
+  Route Get(size_t slot) const
+  {
+    SharedLock lock(mutex_);
+    return routes_[slot];
+  }
 
   void Forget() override
   {
-    for (Route& route : routes)
-    {
-      route.get = route.post = route.remove = route.put = PyRef();
-    }
+    std::array<Route, kMaxRoutes> dropped;  // released after the lock: finalizers may run
+    SharedLock lock(mutex_);
+    dropped.swap(routes_);
   }
+
+private:
+  mutable SharedMutex mutex_;
+  std::array<Route, kMaxRoutes> routes_;
+  size_t count_ = 0;
 };
 
 Routes routes_;
@@ -57,7 +78,7 @@ OrthancPluginErrorCode HandleGetOrDelete(size_t slot, OrthancPluginRestOutput* o
 {
   GilHold gil;
   const std::string where = std::string("the chunked REST callback for ") + url;
-  const Route& route = routes_.routes[slot];
+  const Route route = routes_.Get(slot);
   PyRef callback = (request->method == OrthancPluginHttpMethod_Delete) ? route.remove : route.get;
   if (!callback)
   {
@@ -77,7 +98,7 @@ OrthancPluginErrorCode CreateReader(size_t slot, OrthancPluginServerChunkedReque
 {
   GilHold gil;
   const std::string where = std::string("the chunked REST callback for ") + url;
-  const Route& route = routes_.routes[slot];
+  const Route route = routes_.Get(slot);
   PyRef factory = (request->method == OrthancPluginHttpMethod_Put) ? route.put : route.post;
   if (!factory)
   {
@@ -183,14 +204,13 @@ PyObject* RegisterChunkedRestCallback(PyObject* /* module */, PyObject* args)
   {
     return nullptr;
   }
-  if (routes_.count == kMaxRoutes)
+  const Route route{regex, Optional(get), Optional(post), Optional(remove), Optional(put)};
+  const size_t slot = routes_.Add(route);
+  if (slot == kMaxRoutes)
   {
     return PyErr_Format(PyExc_RuntimeError, "%s: at most %d chunked REST routes can be registered", function,
                         static_cast<int>(kMaxRoutes));
   }
-  const size_t slot = routes_.count++;
-  Route& route = routes_.routes[slot];
-  route = Route{regex, Optional(get), Optional(post), Optional(remove), Optional(put)};
   {
     // A handler left to NULL makes Orthanc answer 405 Method Not Allowed.
     GilRelease nogil;

@@ -1,5 +1,8 @@
 #include "HttpRequest.h"
 
+#include "../LargeBlocks.h"
+#include "../SharedState.h"
+
 #include <array>
 #include <cstring>
 #include <utility>
@@ -8,23 +11,51 @@ namespace
 {
 // The keys given to SetItem() are string literals: each one becomes an
 // interned str once, instead of a new str (and an intern lookup) per request.
+// Several HTTP threads fill the cache at once when no GIL serializes them: a
+// SharedMutex, never held while Python allocates.
+SharedMutex literalsMutex;
+std::array<std::pair<const char*, PyObject*>, 32> literals{};  // guarded by literalsMutex
+
+// The cached str of `literal` (borrowed), nullptr when absent; `free`: a
+// slot is left for it.
+PyObject* CachedLiteral(const char* literal, bool& free)
+{
+  SharedLock lock(literalsMutex);
+  for (auto& entry : literals)
+  {
+    if (entry.first == literal || entry.first == nullptr)
+    {
+      free = entry.first == nullptr;
+      return entry.second;
+    }
+  }
+  free = false;
+  return nullptr;
+}
+
 PyObject* LiteralString(const char* literal)
 {
-  static std::array<std::pair<const char*, PyObject*>, 32> cache{};  // guarded by the GIL
-  for (auto& entry : cache)
+  bool free = false;
+  if (PyObject* cached = CachedLiteral(literal, free); cached != nullptr || !free)
+  {
+    return cached;
+  }
+  PyRef text = PyRef::Steal(PyUnicode_InternFromString(literal));
+  if (!text)
+  {
+    return nullptr;
+  }
+  SharedLock lock(literalsMutex);
+  for (auto& entry : literals)
   {
     if (entry.first == literal)
     {
-      return entry.second;
+      return entry.second;  // another thread came first; `text` is dropped (still interned)
     }
     if (entry.first == nullptr)
     {
-      PyObject* text = PyUnicode_InternFromString(literal);
-      if (text != nullptr)
-      {
-        entry = {literal, text};  // kept for the life of the process
-      }
-      return text;
+      entry = {literal, text.release()};  // kept for the life of the process
+      return entry.second;
     }
   }
   return nullptr;
@@ -119,8 +150,7 @@ PyRef RestRequestKeywords(const OrthancPluginHttpRequest* request, bool withBody
   }
   if (withBody && (request->method == OrthancPluginHttpMethod_Post || request->method == OrthancPluginHttpMethod_Put))
   {
-    PyRef body = PyRef::Steal(PyBytes_FromStringAndSize(static_cast<const char*>(request->body),
-                                                        static_cast<Py_ssize_t>(request->bodySize)));
+    PyRef body = PyRef::Steal(BytesFromBuffer(request->body, static_cast<size_t>(request->bodySize)));
     if (!SetItem(kwargs.get(), "body", std::move(body)))
     {
       return PyRef();

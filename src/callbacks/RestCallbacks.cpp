@@ -11,6 +11,7 @@
 #include "../HandleObject.h"
 #include "../PluginContext.h"
 #include "../PythonStack.h"
+#include "../SharedState.h"
 #include "../DeferredAnswer.h"
 #include "CallbackList.h"
 #include "HttpRequest.h"
@@ -24,20 +25,41 @@ namespace
 {
 constexpr size_t kMaxRoutes = 512;
 
-// Slot i -> the Python callable registered i-th (written once, with the GIL).
+// Slot i -> the Python callable registered i-th (written once; HTTP threads
+// read it while others register: a SharedMutex, as no GIL may serialize them).
 class Routes : public Forgettable
 {
 public:
-  std::array<PyRef, kMaxRoutes> callables;
-  size_t count = 0;
+  // The slot of `callable`, or kMaxRoutes when every slot is taken.
+  size_t Add(PyObject* callable)
+  {
+    PyRef kept = PyRef::Borrow(callable);
+    SharedLock lock(mutex_);
+    if (count_ == kMaxRoutes)
+    {
+      return kMaxRoutes;
+    }
+    callables_[count_] = std::move(kept);
+    return count_++;
+  }
+
+  PyRef Get(size_t slot) const
+  {
+    SharedLock lock(mutex_);
+    return callables_[slot];
+  }
 
   void Forget() override
   {
-    for (PyRef& callable : callables)
-    {
-      callable = PyRef();
-    }
+    std::array<PyRef, kMaxRoutes> dropped;  // released after the lock: finalizers may run
+    SharedLock lock(mutex_);
+    dropped.swap(callables_);
   }
+
+private:
+  mutable SharedMutex mutex_;
+  std::array<PyRef, kMaxRoutes> callables_;
+  size_t count_ = 0;
 };
 
 Routes routes_;
@@ -55,7 +77,7 @@ OrthancPluginErrorCode CallPython(size_t slot, OrthancPluginRestOutput* output, 
     return ReportPythonError(where().c_str());
   }
   PyRef args = PyRef::Steal(Py_BuildValue("(Os)", outputObject.get(), url));
-  PyRef callable = routes_.callables[slot];
+  PyRef callable = routes_.Get(slot);
   if (!callable)
   {
     return OrthancPluginErrorCode_Plugin;  // the plugin is stopping
@@ -109,17 +131,16 @@ PyObject* RegisterRestCallback(PyObject* /*self*/, PyObject* args)
   {
     return nullptr;
   }
-  if (routes_.count == kMaxRoutes)
+  const size_t slot = routes_.Add(callable);
+  if (slot == kMaxRoutes)
   {
     return PyErr_Format(PyExc_RuntimeError, "RegisterRestCallback: at most %d REST routes can be registered",
                         static_cast<int>(kMaxRoutes));
   }
-  const size_t slot = routes_.count++;
-  routes_.callables[slot] = PyRef::Borrow(callable);
   {
     GilRelease nogil;
-    // "NoLock": Orthanc may run several REST callbacks at once; the GIL is
-    // what serializes Python, and it is released whenever Python waits.
+    // "NoLock": Orthanc may run several REST callbacks at once; the GIL (if
+    // any) serializes Python, and it is released whenever Python waits.
     OrthancPluginRegisterRestCallbackNoLock(PluginContext(), pathRegex, kSlots[slot]);
   }
   Py_RETURN_NONE;

@@ -27,19 +27,42 @@ struct Collection
   PyRef deleteItem;
 };
 
+// The callables are read by Orthanc's threads while the plugin may forget
+// them (shutdown): a SharedMutex, as no GIL may serialize them.
 class Collections : public Forgettable
 {
 public:
   // Orthanc keeps a pointer to each collection (the payload) until it stops.
-  std::vector<std::unique_ptr<Collection>> items;
+  void Add(std::unique_ptr<Collection> collection)
+  {
+    SharedLock lock(mutex_);
+    items_.push_back(std::move(collection));
+  }
+
+  // A new reference to one callable of a collection (empty once forgotten).
+  PyRef Get(const PyRef& callable) const
+  {
+    SharedLock lock(mutex_);
+    return callable;
+  }
 
   void Forget() override
   {
-    for (auto& c : items)
+    std::vector<PyRef> dropped;  // released after the lock: finalizers may run
+    SharedLock lock(mutex_);
+    for (auto& c : items_)
     {
-      c->isExistingFolder = c->listFolder = c->retrieveFile = c->storeFile = c->createFolder = c->deleteItem = PyRef();
+      for (PyRef* callable : {&c->isExistingFolder, &c->listFolder, &c->retrieveFile, &c->storeFile,
+                              &c->createFolder, &c->deleteItem})
+      {
+        dropped.push_back(std::move(*callable));
+      }
     }
   }
+
+private:
+  mutable SharedMutex mutex_;
+  std::vector<std::unique_ptr<Collection>> items_;
 };
 
 Collections collections_;
@@ -94,7 +117,7 @@ OrthancPluginErrorCode IsExistingFolder(uint8_t* isExisting, uint32_t pathSize, 
 {
   Collection& c = CollectionOf(payload);
   GilHold gil;
-  return SetFlag(isExisting, CallWithPath(c.isExistingFolder, pathSize, pathItems), Where(c, "isExistingFolder"));
+  return SetFlag(isExisting, CallWithPath(collections_.Get(c.isExistingFolder), pathSize, pathItems), Where(c, "isExistingFolder"));
 }
 
 OrthancPluginErrorCode ListFolder(uint8_t* isExisting, OrthancPluginWebDavCollection* collection,
@@ -104,7 +127,7 @@ OrthancPluginErrorCode ListFolder(uint8_t* isExisting, OrthancPluginWebDavCollec
   Collection& c = CollectionOf(payload);
   const std::string where = Where(c, "listFolder");
   GilHold gil;
-  PyRef result = CallWithPath(c.listFolder, pathSize, pathItems);
+  PyRef result = CallWithPath(collections_.Get(c.listFolder), pathSize, pathItems);
   if (!result)
   {
     return ReportPythonError(where.c_str());
@@ -193,7 +216,7 @@ OrthancPluginErrorCode RetrieveFile(OrthancPluginWebDavCollection* collection,
   Collection& c = CollectionOf(payload);
   const std::string where = Where(c, "retrieveFile");
   GilHold gil;
-  PyRef result = CallWithPath(c.retrieveFile, pathSize, pathItems);
+  PyRef result = CallWithPath(collections_.Get(c.retrieveFile), pathSize, pathItems);
   if (!result)
   {
     return ReportPythonError(where.c_str());
@@ -228,7 +251,7 @@ OrthancPluginErrorCode StoreFile(uint8_t* isReadOnly, uint32_t pathSize, const c
   Collection& c = CollectionOf(payload);
   GilHold gil;
   PyRef content = PyRef::Steal(PyBytes_FromStringAndSize(static_cast<const char*>(data), static_cast<Py_ssize_t>(size)));
-  PyRef result = content ? CallWithPath(c.storeFile, pathSize, pathItems, content.get()) : PyRef();
+  PyRef result = content ? CallWithPath(collections_.Get(c.storeFile), pathSize, pathItems, content.get()) : PyRef();
   return SetFlag(isReadOnly, result, Where(c, "storeFile"));
 }
 
@@ -237,7 +260,7 @@ OrthancPluginErrorCode CreateFolder(uint8_t* isReadOnly, uint32_t pathSize, cons
 {
   Collection& c = CollectionOf(payload);
   GilHold gil;
-  return SetFlag(isReadOnly, CallWithPath(c.createFolder, pathSize, pathItems), Where(c, "createFolder"));
+  return SetFlag(isReadOnly, CallWithPath(collections_.Get(c.createFolder), pathSize, pathItems), Where(c, "createFolder"));
 }
 
 OrthancPluginErrorCode DeleteItem(uint8_t* isReadOnly, uint32_t pathSize, const char* const* pathItems,
@@ -245,7 +268,7 @@ OrthancPluginErrorCode DeleteItem(uint8_t* isReadOnly, uint32_t pathSize, const 
 {
   Collection& c = CollectionOf(payload);
   GilHold gil;
-  return SetFlag(isReadOnly, CallWithPath(c.deleteItem, pathSize, pathItems), Where(c, "deleteItem"));
+  return SetFlag(isReadOnly, CallWithPath(collections_.Get(c.deleteItem), pathSize, pathItems), Where(c, "deleteItem"));
 }
 }  // namespace
 
@@ -270,7 +293,7 @@ PyObject* RegisterWebDavCollection(PyObject* /* module */, PyObject* args)
       uri, PyRef::Borrow(callables[0]), PyRef::Borrow(callables[1]), PyRef::Borrow(callables[2]),
       PyRef::Borrow(callables[3]), PyRef::Borrow(callables[4]), PyRef::Borrow(callables[5])});
   Collection* payload = collection.get();
-  collections_.items.push_back(std::move(collection));
+  collections_.Add(std::move(collection));
   OrthancPluginErrorCode code;
   {
     GilRelease nogil;

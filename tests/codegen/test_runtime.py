@@ -171,8 +171,10 @@ def test_generated_module_runs(real_output_dir, real_plan, tmp_path):
     module = tmp_path / ("orthanc" + sysconfig.get_config_var("EXT_SUFFIX"))
     stubs = tmp_path / "handwritten_stubs.cpp"
     stubs.write_text(_handwritten_stubs(real_plan), encoding="utf-8")
-    # src/Arguments.cpp and src/Convert.cpp only use Python and the (fake) context: the real ones are built in.
-    sources = [DATA / "runtime_stubs.cpp", stubs, ROOT / "src" / "Arguments.cpp", ROOT / "src" / "Convert.cpp"]
+    # src/Arguments.cpp, src/Convert.cpp and src/LargeBlocks.cpp only use Python and the (fake)
+    # context: the real ones are built in.
+    sources = [DATA / "runtime_stubs.cpp", stubs, ROOT / "src" / "Arguments.cpp", ROOT / "src" / "Convert.cpp",
+               ROOT / "src" / "LargeBlocks.cpp"]
     sources += sorted(real_output_dir.glob("Orthanc*.cpp"))
     command = [
         compiler, "-std=c++17", "-shared", "-fPIC", "-O0", "-Wall", "-Wextra", "-Werror",

@@ -198,7 +198,7 @@ def test_windows_probe_data() -> None:
     assert problem is not None and "import library" in problem
 
 
-def test_free_threaded_build_is_refused(tmp_path: Path) -> None:
+def test_free_threaded_313_is_refused_and_314_accepted(tmp_path: Path) -> None:
     exe = make_install(
         tmp_path / "ft",
         "3.13.0",
@@ -206,7 +206,16 @@ def test_free_threaded_build_is_refused(tmp_path: Path) -> None:
         SOABI="cpython-313t-x86_64-linux-gnu",
     )
     result = d.discover(places(path_dirs=[str(exe.parent)]))
-    assert "free-threaded" in (result.pythons[0].problem or "")
+    assert "free-threaded Python 3.13" in (result.pythons[0].problem or "")
+    assert "3.14t or newer" in (result.pythons[0].problem or "")
+    exe = make_install(
+        tmp_path / "ft14",
+        "3.14.0",
+        Py_GIL_DISABLED=1,
+        SOABI="cpython-314t-x86_64-linux-gnu",
+    )
+    result = d.discover(places(path_dirs=[str(exe.parent)]))
+    assert result.pythons[0].problem is None
 
 
 def test_path_names_and_shims(tmp_path: Path) -> None:

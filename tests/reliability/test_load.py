@@ -38,7 +38,8 @@ def _dicom_files(count: int) -> list[bytes]:
 
 
 @pytest.mark.slow
-def test_mixed_load_32_clients(quiet_orthanc: StartQuiet) -> None:
+def test_mixed_load_32_clients(quiet_orthanc: StartQuiet,
+                               orthanc_version: tuple[int, int, int]) -> None:
     server = quiet_orthanc(script("mixed_load.py"))
     files = _dicom_files(UNIQUE_FILES)
     next_file = iter(range(len(files)))
@@ -128,7 +129,11 @@ def test_mixed_load_32_clients(quiet_orthanc: StartQuiet) -> None:
     print(f"\n{total} requests in {SECONDS:g} s by {CLIENTS} clients: {dict(done)}; "
           f"uploads: {dict(statuses)}; callbacks: {stats}")
     assert stats["changes"] == expected
-    assert stats["stored"] == done["upload"]
+    # Orthanc 1.10 calls the stored-instance callback for every upload, an
+    # instance stored already included; 1.13 for new instances only (the
+    # releases between are not run here: taken as 1.10).
+    stored_again = orthanc_version < (1, 13, 0)
+    assert stats["stored"] == (done["upload"] if stored_again else len(stored_ids))
     assert statuses["Success"] == len(stored_ids)
     assert stats["new_instances"] == len(stored_ids)
     assert stats["change_errors"] == 0

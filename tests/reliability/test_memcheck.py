@@ -136,6 +136,12 @@ def test_parse_log_flags_only_the_plugin() -> None:
 
 @pytest.mark.slow
 def test_integration_subset_under_memcheck(tmp_path: Path) -> None:
+    root = os.environ.get("ORTHANC_TESTS_ROOT")
+    if root:
+        # The wrapper enters the root with unshare and chroot: valgrind started
+        # on the host would check that shell, not Orthanc (it does not follow exec).
+        pytest.skip(f"Orthanc runs inside the Debian {root} root: memcheck checks this "
+                    "host's Orthanc only (the tests session runs it there)")
     assert shutil.which("valgrind"), "valgrind is missing: apt-get install -y valgrind"
     assert harness.plugin_path().is_file(), harness.MISSING_PLUGIN_MESSAGE
     logs = tmp_path / "memcheck"

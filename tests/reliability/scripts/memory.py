@@ -1,12 +1,14 @@
 # Callbacks called 100k times (tests/reliability/test_memory.py): each one
 # builds the request's dicts, reads them, answers; some call the REST API.
 import json
+import sys
 import threading
 
 import orthanc
 
 lock = threading.Lock()
-calls = {"count": 0}
+# "free_threaded": the test warms a free-threaded Python up longer (below).
+calls = {"count": 0, "free_threaded": not getattr(sys, "_is_gil_enabled", lambda: True)()}
 
 
 def count():
