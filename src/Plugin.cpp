@@ -4,6 +4,7 @@
 #include "Log.h"
 #include "OrthancGenerated.h"
 #include "PluginContext.h"
+#include "Reload.h"
 #include "RunningOrthanc.h"
 #include "callbacks/Callbacks.h"
 
@@ -56,13 +57,18 @@ ORTHANC_PLUGINS_API int32_t OrthancPluginInitialize(OrthancPluginContext* contex
   try
   {
     const PluginOptions options = ReadPluginOptions(ConfigurationJson(context));
-    if (options.script.empty())
+    if (options.scripts.empty())
     {
       LogWarning("Python plugin: no \"PythonScript\" option in the configuration, the plugin stays idle");
       return 0;
     }
     StartPython(options);
     pythonStarted_ = true;
+    if (options.allowReload)
+    {
+      RegisterReloadRoute(options.unauthenticatedRemoteAccess);
+      LogWarning("Python plugin: POST /plugins/python/reload re-imports the scripts (\"Python.AllowReload\")");
+    }
     return 0;
   }
   catch (const std::exception& e)
@@ -82,6 +88,7 @@ ORTHANC_PLUGINS_API void OrthancPluginFinalize()
   if (pythonStarted_)
   {
     LogWarning("Python plugin is finalizing");
+    JoinRouteRegistration();
     DrainAndStopChangeThread();
     StopPython();
     pythonStarted_ = false;

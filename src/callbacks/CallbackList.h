@@ -9,6 +9,7 @@
 #include <orthanc/OrthancCPlugin.h>
 
 #include <string>
+#include <utility>
 #include <vector>
 
 // False with TypeError set (naming `function`) if `callable` cannot be called.
@@ -42,8 +43,19 @@ public:
 
   virtual void Forget() = 0;
 
+  // A reload imports the scripts again, and they register anew: Save() puts
+  // the current callables aside (Orthanc's own registrations stay: they
+  // cannot be removed), Restore() brings them back if the new scripts fail to
+  // import, Discard() drops them once they did.  With the GIL held.
+  virtual void Save() {}
+  virtual void Restore() {}
+  virtual void Discard() {}
+
   // With the GIL held, at plugin shutdown.
   static void ForgetAll();
+  static void SaveAll();
+  static void RestoreAll();
+  static void DiscardAll();
 };
 
 // Several callables, all called (RegisterOnChangeCallback...).
@@ -54,14 +66,27 @@ public:
 
   bool empty() const { return callables_.empty(); }
 
+  // True the first time only: the one C callback must then be registered in Orthanc.
+  bool FirstRegistration() { return !std::exchange(registeredInOrthanc_, true); }
+
   // A copy, so that a callback may register another one while the list is walked.
   std::vector<PyRef> Snapshot() const { return callables_; }
 
   void Clear() { callables_.clear(); }
-  void Forget() override { Clear(); }
+  void Forget() override
+  {
+    Clear();
+    saved_.clear();
+    registeredInOrthanc_ = false;
+  }
+  void Save() override { saved_ = std::exchange(callables_, {}); }
+  void Restore() override { callables_ = std::exchange(saved_, {}); }
+  void Discard() override { saved_.clear(); }
 
 private:
   std::vector<PyRef> callables_;
+  std::vector<PyRef> saved_;
+  bool registeredInOrthanc_ = false;
 };
 
 // One callable that can be registered once (as upstream: a second
@@ -77,16 +102,67 @@ public:
 
   bool IsSet() const { return registered_; }
 
+  // The file name of the script that registered the callable (for messages).
+  const std::string& owner() const { return owner_; }
+
+  // True the first time only: the C callback must then be registered in Orthanc.
+  bool FirstRegistration() { return !std::exchange(registeredInOrthanc_, true); }
+
   // A new reference to the callable, empty after ForgetPythonCallbacks().
   PyRef Get() const { return callable_; }
 
-  void Forget() override { callable_ = PyRef(); }
+  void Forget() override
+  {
+    callable_ = PyRef();
+    saved_ = PyRef();
+    registered_ = savedRegistered_ = registeredInOrthanc_ = false;
+  }
+  void Save() override
+  {
+    saved_ = std::exchange(callable_, PyRef());
+    savedOwner_ = owner_;
+    savedRegistered_ = std::exchange(registered_, false);
+  }
+  void Restore() override
+  {
+    callable_ = std::exchange(saved_, PyRef());
+    owner_ = savedOwner_;
+    registered_ = savedRegistered_;
+  }
+  void Discard() override { saved_ = PyRef(); }
 
 private:
   const char* description_;
   bool registered_ = false;
+  bool registeredInOrthanc_ = false;
   PyRef callable_;
+  std::string owner_;
+  PyRef saved_;
+  std::string savedOwner_;
+  bool savedRegistered_ = false;
 };
+
+// True while POST /plugins/python/reload imports the scripts again (with the GIL).
+inline bool reloadInProgress = false;
+
+// Chunked REST routes and WebDAV collections cannot be re-registered by a
+// reload (Orthanc keeps the old ones and cannot replace them): false with
+// RuntimeError set during a reload.
+inline bool CheckNotReloading(const char* function)
+{
+  if (reloadInProgress)
+  {
+    PyErr_Format(PyExc_RuntimeError,
+                 "%s cannot run again in a reload (Orthanc cannot replace what it registered): restart Orthanc "
+                 "(or POST /tools/reset) to change it", function);
+    return false;
+  }
+  return true;
+}
+
+// Sets RuntimeError for a second registration in a single slot, naming the
+// scripts of both (`callable` is the second one) and returns false.
+bool SlotTaken(const CallbackSlot& slot, PyObject* callable, const char* function, const char* description);
 
 // The one argument of `orthanc.<function>(callback)`, checked to be callable;
 // nullptr with an exception set on failure.
@@ -112,6 +188,10 @@ PyObject* RegisterSlotCallback(PyObject* args, CallbackSlot& slot, const char* f
   {
     return nullptr;
   }
+  if (!slot.FirstRegistration())  // a reload: Orthanc calls the slot already
+  {
+    Py_RETURN_NONE;
+  }
   OrthancPluginErrorCode code;
   {
     GilRelease nogil;
@@ -131,7 +211,7 @@ PyObject* RegisterListCallback(PyObject* args, CallbackList& list, const char* f
   {
     return nullptr;
   }
-  const bool first = list.empty();
+  const bool first = list.FirstRegistration();
   list.Add(callable);
   if (first)
   {

@@ -11,36 +11,71 @@
 #include "../HandleObject.h"
 #include "../PluginContext.h"
 #include "../PythonStack.h"
+#include "../PythonSupport.h"
 #include "../DeferredAnswer.h"
 #include "CallbackList.h"
 #include "HttpRequest.h"
 #include "OrthancGenerated.h"
 
 #include <array>
+#include <map>
 #include <string>
+#include <thread>
 #include <utility>
+#include <vector>
 
 namespace
 {
 constexpr size_t kMaxRoutes = 512;
 
-// Slot i -> the Python callable registered i-th (written once, with the GIL).
+// Slot i -> the Python callable registered i-th (written with the GIL).  A
+// reload registers the same regular expression in the same slot: Orthanc's
+// registrations cannot be removed, and a slot left without a callable
+// answers 404.
 class Routes : public Forgettable
 {
 public:
   std::array<PyRef, kMaxRoutes> callables;
+  std::array<PyRef, kMaxRoutes> saved;
+  std::map<std::string, size_t> slotOfRegex;
   size_t count = 0;
 
   void Forget() override
   {
-    for (PyRef& callable : callables)
+    for (size_t i = 0; i < kMaxRoutes; i++)
     {
-      callable = PyRef();
+      callables[i] = PyRef();
+      saved[i] = PyRef();
+    }
+    slotOfRegex.clear();
+    count = 0;
+  }
+  void Save() override
+  {
+    for (size_t i = 0; i < count; i++)
+    {
+      saved[i] = std::exchange(callables[i], PyRef());
+    }
+  }
+  void Restore() override
+  {
+    for (size_t i = 0; i < count; i++)
+    {
+      callables[i] = std::exchange(saved[i], PyRef());
+    }
+  }
+  void Discard() override
+  {
+    for (size_t i = 0; i < count; i++)
+    {
+      saved[i] = PyRef();
     }
   }
 };
 
 Routes routes_;
+std::vector<std::pair<std::string, size_t>> pendingRoutes_;  // guarded by the GIL
+std::vector<std::thread> registering_;  // joined at plugin shutdown (never in a REST callback)
 
 OrthancPluginErrorCode CallPython(size_t slot, OrthancPluginRestOutput* output, const char* url,
                                   const OrthancPluginHttpRequest* request)
@@ -58,9 +93,18 @@ OrthancPluginErrorCode CallPython(size_t slot, OrthancPluginRestOutput* output, 
   PyRef callable = routes_.callables[slot];
   if (!callable)
   {
-    return OrthancPluginErrorCode_Plugin;  // the plugin is stopping
+    // The reloaded scripts no longer register this route (or the plugin is stopping).
+    FlushDeferredAnswer(output, true);
+    GilRelease nogil;
+    OrthancPluginSendHttpStatusCode(PluginContext(), output, 404);
+    return OrthancPluginErrorCode_Success;
   }
   PyRef result = args ? PyRef::Steal(PyObject_Call(callable.get(), args.get(), kwargs.get())) : PyRef();
+  if (result && IsAwaitable(result.get()))
+  {
+    ShareDeferredAnswer shared;  // the coroutine answers from the event loop's thread
+    result = AwaitIfCoroutine(std::move(result), where());
+  }
   if (!result)
   {
     return ReportPythonError(where().c_str());
@@ -109,6 +153,12 @@ PyObject* RegisterRestCallback(PyObject* /*self*/, PyObject* args)
   {
     return nullptr;
   }
+  const auto known = routes_.slotOfRegex.find(pathRegex);
+  if (known != routes_.slotOfRegex.end() && !routes_.callables[known->second])
+  {
+    routes_.callables[known->second] = PyRef::Borrow(callable);  // a reload: Orthanc calls this slot already
+    Py_RETURN_NONE;
+  }
   if (routes_.count == kMaxRoutes)
   {
     return PyErr_Format(PyExc_RuntimeError, "RegisterRestCallback: at most %d REST routes can be registered",
@@ -116,6 +166,14 @@ PyObject* RegisterRestCallback(PyObject* /*self*/, PyObject* args)
   }
   const size_t slot = routes_.count++;
   routes_.callables[slot] = PyRef::Borrow(callable);
+  routes_.slotOfRegex.emplace(pathRegex, slot);
+  if (reloadInProgress)
+  {
+    // The reload runs in a REST callback, while Orthanc holds the lock that
+    // registering a route needs: registered once the reload has answered.
+    pendingRoutes_.emplace_back(pathRegex, slot);
+    Py_RETURN_NONE;
+  }
   {
     GilRelease nogil;
     // "NoLock": Orthanc may run several REST callbacks at once; the GIL is
@@ -123,4 +181,33 @@ PyObject* RegisterRestCallback(PyObject* /*self*/, PyObject* args)
     OrthancPluginRegisterRestCallbackNoLock(PluginContext(), pathRegex, kSlots[slot]);
   }
   Py_RETURN_NONE;
+}
+
+void RegisterRoutesAfterReload()
+{
+  std::vector<std::pair<std::string, size_t>> pending;
+  {
+    GilHold gil;
+    pending.swap(pendingRoutes_);
+  }
+  if (pending.empty())
+  {
+    return;
+  }
+  // Waits, in Orthanc, until the reload's own REST callback has returned.
+  registering_.emplace_back([pending] {
+    for (const auto& [regex, slot] : pending)
+    {
+      OrthancPluginRegisterRestCallbackNoLock(PluginContext(), regex.c_str(), kSlots[slot]);
+    }
+  });
+}
+
+void JoinRouteRegistration()
+{
+  for (std::thread& thread : registering_)
+  {
+    thread.join();
+  }
+  registering_.clear();
 }
