@@ -231,9 +231,9 @@ def import_scripts(scripts, fresh):
             else:
                 sys.modules[name] = module
         # The traceback from the script's own frames (importlib's are noise).
-        paths = {path for _, path in scripts}
+        paths = {os.path.realpath(path) for _, path in scripts}
         tb = error.__traceback__
-        while tb is not None and tb.tb_frame.f_code.co_filename not in paths:
+        while tb is not None and os.path.realpath(tb.tb_frame.f_code.co_filename) not in paths:
             tb = tb.tb_next
         raise error.with_traceback(tb)
 
