@@ -2,6 +2,7 @@
 #include "Gil.h"
 #include "Interpreter.h"
 #include "Log.h"
+#include "LogLevel.h"
 #include "OrthancGenerated.h"
 #include "PluginContext.h"
 #include "Reload.h"
@@ -64,6 +65,10 @@ ORTHANC_PLUGINS_API int32_t OrthancPluginInitialize(OrthancPluginContext* contex
     }
     StartPython(options);
     pythonStarted_ = true;
+    if (options.logging)
+    {
+      StartFollowingLogLevel();
+    }
     if (options.allowReload)
     {
       RegisterReloadRoute(options.unauthenticatedRemoteAccess);
@@ -77,6 +82,7 @@ ORTHANC_PLUGINS_API int32_t OrthancPluginInitialize(OrthancPluginContext* contex
     // Orthanc does not call OrthancPluginFinalize() after a failed
     // initialization: stop what the script started before failing (the
     // change thread, references to Python callables) while Python still runs.
+    StopFollowingLogLevel();
     DrainAndStopChangeThread();
     StopPython();
     return -1;
@@ -88,6 +94,7 @@ ORTHANC_PLUGINS_API void OrthancPluginFinalize()
   if (pythonStarted_)
   {
     LogWarning("Python plugin is finalizing");
+    StopFollowingLogLevel();
     JoinRouteRegistration();
     DrainAndStopChangeThread();
     StopPython();

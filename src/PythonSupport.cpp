@@ -76,8 +76,6 @@ class OrthancLogHandler(logging.Handler):
 
 _handler = None
 _managed_level = None  # the root level the bridge set last; None: the script took over
-_level_thread = None
-_level_stop = threading.Event()
 
 
 def _set_root_level(level):
@@ -92,35 +90,20 @@ def _set_root_level(level):
     return True
 
 
-def _poll_orthanc_level():
-    # Orthanc has no event for "PUT /tools/log-level": follow it by polling.
-    while not _level_stop.wait(0.5):
-        try:
-            name = orthanc.RestApiGet("/tools/log-level").decode().strip()
-        except Exception:
-            continue  # the REST API is not up yet, or Orthanc is stopping
-        if name in _ORTHANC_LEVELS and not _set_root_level(_ORTHANC_LEVELS[name]):
-            return
+def follow_orthanc_level(name):
+    """Orthanc's verbosity is `name` ("default", "verbose", "trace"): the root
+    level follows it, unless the script configured logging itself."""
+    if _handler is not None and name in _ORTHANC_LEVELS:
+        _set_root_level(_ORTHANC_LEVELS[name])
 
 
 def start_logging(initial):
-    global _handler, _managed_level, _level_thread
+    global _handler, _managed_level
     _handler = OrthancLogHandler()
     root = logging.getLogger()
     root.addHandler(_handler)
     _managed_level = root.level
     _set_root_level(_ORTHANC_LEVELS.get(initial, logging.WARNING))
-    _level_stop.clear()
-    _level_thread = threading.Thread(target=_poll_orthanc_level, name="orthanc-log-level", daemon=True)
-    _level_thread.start()
-
-
-def stop_logging():
-    global _level_thread
-    if _level_thread is not None:
-        _level_stop.set()
-        _level_thread.join()
-        _level_thread = None
 
 # ---- the event loop of async callbacks ------------------------------------
 
@@ -150,6 +133,10 @@ def _event_loop():
         return _loop
 
 
+class CoroutineTimeout(TimeoutError):
+    """A callback's coroutine ran longer than "Python.AsyncTimeout"."""
+
+
 def run_coroutine(awaitable, timeout, where):
     """Runs `awaitable` on the plugin's event loop; returns its result or raises its exception."""
     import asyncio
@@ -157,14 +144,23 @@ def run_coroutine(awaitable, timeout, where):
 
     future = asyncio.run_coroutine_threadsafe(_as_coroutine(awaitable), _event_loop())
     try:
-        return future.result(timeout)
+        return True, future.result(timeout)
     except concurrent.futures.TimeoutError:
         if not future.done():
             future.cancel()
-            raise TimeoutError(
+            return False, CoroutineTimeout(
                 "the coroutine of %s did not finish within %g s (\"Python.AsyncTimeout\" in Orthanc's "
-                "configuration); it was cancelled" % (where, timeout)) from None
-        raise
+                "configuration); it was cancelled" % (where, timeout))
+        error = sys.exc_info()[1]
+    except BaseException as caught:
+        error = caught
+    # Reported as the exception of a plain callback: from the callback's own
+    # frames, without those of this helper, asyncio and concurrent.futures.
+    tb = error.__traceback__
+    while tb is not None and (tb.tb_frame.f_code.co_filename == "<orthanc python plugin>" or
+                              tb.tb_frame.f_globals.get("__name__", "").startswith(("asyncio", "concurrent."))):
+        tb = tb.tb_next
+    return False, error.with_traceback(tb)
 
 
 async def _as_coroutine(awaitable):
@@ -308,10 +304,6 @@ void StopSupport()
   {
     return;
   }
-  if (!Call("stop_logging", nullptr))
-  {
-    ReportPythonError("the stop of the logging bridge");
-  }
   if (!Call("stop_event_loop", nullptr))
   {
     ReportPythonError("the stop of the event loop");
@@ -354,7 +346,20 @@ bool ImportScripts(const std::vector<std::pair<std::string, std::string>>& scrip
 PyRef RunCoroutine(PyObject* awaitable, double timeout, const std::string& where)
 {
   PyRef args = PyRef::Steal(Py_BuildValue("(Ods)", awaitable, timeout, where.c_str()));
-  return args ? Call("run_coroutine", args.get()) : PyRef();
+  PyRef outcome = args ? Call("run_coroutine", args.get()) : PyRef();
+  if (!outcome || !PyTuple_Check(outcome.get()) || PyTuple_GET_SIZE(outcome.get()) != 2)
+  {
+    return PyRef();
+  }
+  PyObject* value = PyTuple_GET_ITEM(outcome.get(), 1);  // borrowed
+  if (PyTuple_GET_ITEM(outcome.get(), 0) == Py_True)
+  {
+    return PyRef::Borrow(value);
+  }
+  // The coroutine's exception, raised here with its own traceback.
+  PyErr_Restore(PyRef::Borrow(reinterpret_cast<PyObject*>(Py_TYPE(value))).release(), PyRef::Borrow(value).release(),
+                PyException_GetTraceback(value));
+  return PyRef();
 }
 
 namespace
@@ -374,4 +379,27 @@ PyRef AwaitIfCoroutine(PyRef result, const std::string& where)
     return result;
   }
   return RunCoroutine(result.get(), asyncTimeout_, where);
+}
+
+bool IsCoroutineTimeoutPending()
+{
+  PyObject* type = nullptr;
+  PyObject* value = nullptr;
+  PyObject* traceback = nullptr;
+  PyErr_Fetch(&type, &value, &traceback);  // the lookup below must not run with an exception set
+  PyRef module = SupportModule();
+  PyRef timeout = module ? PyRef::Steal(PyObject_GetAttrString(module.get(), "CoroutineTimeout")) : PyRef();
+  PyErr_Clear();
+  const bool matches = type != nullptr && timeout && PyErr_GivenExceptionMatches(type, timeout.get());
+  PyErr_Restore(type, value, traceback);
+  return matches;
+}
+
+void FollowOrthancLogLevel(const std::string& level)
+{
+  PyRef args = PyRef::Steal(Py_BuildValue("(s)", level.c_str()));
+  if (!args || !Call("follow_orthanc_level", args.get()))
+  {
+    ReportPythonError("the logging bridge (following Orthanc's log level)");
+  }
 }

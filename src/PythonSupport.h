@@ -15,7 +15,10 @@ PyRef SupportModule();
 // following Orthanc's ("default", "verbose" or "trace" at start).  Throws std::runtime_error.
 void StartLoggingBridge(const std::string& orthancLevel);
 
-// Stops the level-following thread and the event loop (before Python stops
+// Orthanc's verbosity changed ("default", "verbose", "trace"): the bridge's level follows.
+void FollowOrthancLogLevel(const std::string& level);
+
+// Stops the event loop (before Python stops
 // or the scripts are imported again by a reset).
 void StopSupport();
 
@@ -42,3 +45,6 @@ inline bool IsAwaitable(PyObject* object)
 // set if it raised or timed out); other results are returned as they are.
 // `where` names the callback in the timeout message.
 PyRef AwaitIfCoroutine(PyRef result, const std::string& where);
+
+// True if the pending exception is the timeout of a callback's coroutine.
+bool IsCoroutineTimeoutPending();

@@ -104,6 +104,17 @@ OrthancPluginErrorCode CallPython(size_t slot, OrthancPluginRestOutput* output, 
   {
     ShareDeferredAnswer shared;  // the coroutine answers from the event loop's thread
     result = AwaitIfCoroutine(std::move(result), where());
+    if (!result && IsCoroutineTimeoutPending())
+    {
+      // A timeout answer (504), not the 500 of a failed callback.
+      ReportPythonError(where().c_str());
+      FlushDeferredAnswer(output, true);
+      const std::string body = "Python plugin: " + where() +
+                               " did not finish in time (\"Python.AsyncTimeout\"); see Orthanc's log\n";
+      GilRelease nogil;
+      OrthancPluginSendHttpStatus(PluginContext(), output, 504, body.data(), static_cast<uint32_t>(body.size()));
+      return OrthancPluginErrorCode_Success;
+    }
   }
   if (!result)
   {
