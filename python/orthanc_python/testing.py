@@ -27,7 +27,7 @@ import time
 import urllib.error
 import urllib.request
 from pathlib import Path
-from typing import Any, Callable, Dict, Iterator, List, Mapping, Optional, Union
+from typing import Any, Callable, Iterator, Mapping
 
 import pytest
 
@@ -61,7 +61,7 @@ class Response:
 class Orthanc:
     """A running Orthanc with the plugin and the script."""
 
-    def __init__(self, process: "subprocess.Popen[bytes]", port: int, dicom_port: int, workdir: Path,
+    def __init__(self, process: subprocess.Popen[bytes], port: int, dicom_port: int, workdir: Path,
                  log_path: Path) -> None:
         self.process = process
         self.port = port
@@ -81,11 +81,11 @@ class Orthanc:
         except FileNotFoundError:
             return ""
 
-    def request(self, method: str, path: str, data: Union[bytes, str, None] = None,
-                json_body: Any = None, headers: Optional[Mapping[str, str]] = None,
+    def request(self, method: str, path: str, data: bytes | str | None = None,
+                json_body: Any = None, headers: Mapping[str, str] | None = None,
                 timeout: float = 30.0) -> Response:
         """``path`` relative to ``url``; an HTTP error status is returned, not raised."""
-        body: Optional[bytes]
+        body: bytes | None
         sent = dict(headers or {})
         if json_body is not None:
             body = json.dumps(json_body).encode()
@@ -95,9 +95,9 @@ class Orthanc:
         request = urllib.request.Request(self.url + path, data=body, method=method, headers=sent)
         try:
             with urllib.request.urlopen(request, timeout=timeout) as answer:
-                return Response(answer.status, answer.read(), answer.headers)
+                return Response(answer.status, answer.read(), dict(answer.headers.items()))
         except urllib.error.HTTPError as error:
-            return Response(error.code, error.read(), error.headers)
+            return Response(error.code, error.read(), dict(error.headers.items()) if error.headers else {})
 
     def get(self, path: str, **kwargs: Any) -> Response:
         return self.request("GET", path, **kwargs)
@@ -111,13 +111,13 @@ class Orthanc:
     def delete(self, path: str, **kwargs: Any) -> Response:
         return self.request("DELETE", path, **kwargs)
 
-    def upload(self, dicom: Union[bytes, Path]) -> Dict[str, Any]:
+    def upload(self, dicom: bytes | Path) -> dict[str, Any]:
         """POST /instances; Orthanc's answer (``ID``, ``ParentStudy``...)."""
         data = dicom.read_bytes() if isinstance(dicom, Path) else dicom
         answer = self.post("/instances", data=data, headers={"Content-Type": "application/dicom"})
         if answer.status_code != 200:
             raise AssertionError(f"upload refused: {answer.status_code} {answer.text}")
-        result: Dict[str, Any] = answer.json()
+        result: dict[str, Any] = answer.json()
         return result
 
     def wait_for_log(self, pattern: str, timeout: float = 10.0, count: int = 1) -> str:
@@ -156,9 +156,9 @@ def _free_port() -> int:
         return int(probe.getsockname()[1])
 
 
-def find_orthanc(binary: Optional[str] = None) -> Path:
+def find_orthanc(binary: str | None = None) -> Path:
     """The Orthanc executable: ``binary``, ``$ORTHANC_BINARY``, PATH, then /usr/sbin/Orthanc."""
-    candidates: List[Optional[str]] = [binary, os.environ.get("ORTHANC_BINARY"), shutil.which("Orthanc"),
+    candidates: list[str | None] = [binary, os.environ.get("ORTHANC_BINARY"), shutil.which("Orthanc"),
                                        "/usr/sbin/Orthanc"]
     for candidate in candidates:
         if candidate and Path(candidate).is_file():
@@ -167,8 +167,8 @@ def find_orthanc(binary: Optional[str] = None) -> Path:
                             "PATH, or give --orthanc-binary / $ORTHANC_BINARY")
 
 
-def start_orthanc(scripts: Union[str, Path, List[Union[str, Path]]], workdir: Path,
-                  config: Optional[Mapping[str, Any]] = None, binary: Optional[str] = None,
+def start_orthanc(scripts: str | Path | list[str | Path], workdir: Path,
+                  config: Mapping[str, Any] | None = None, binary: str | None = None,
                   timeout: float = START_TIMEOUT) -> Orthanc:
     """Starts Orthanc with the plugin and ``scripts``; returns once it answers."""
     paths = [scripts] if isinstance(scripts, (str, Path)) else list(scripts)
@@ -180,7 +180,7 @@ def start_orthanc(scripts: Union[str, Path, List[Union[str, Path]]], workdir: Pa
     storage.mkdir(exist_ok=True)
     port, dicom_port = _free_port(), _free_port()
     plugin = os.environ.get("ORTHANC_PYTHON_PLUGIN")
-    settings: Dict[str, Any] = configuration(library=Path(plugin) if plugin else None)
+    settings: dict[str, Any] = configuration(library=Path(plugin) if plugin else None)
     python = dict(settings.get("Python", {}))
     python.update((config or {}).get("Python", {}))
     settings.update({
@@ -252,9 +252,9 @@ def _scripts(request: pytest.FixtureRequest) -> tuple:
 @pytest.fixture
 def orthanc_factory(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[Callable[..., Orthanc]]:
     """Starts Orthanc servers (``factory(scripts, config=None)``); all stopped after the test."""
-    started: List[Orthanc] = []
+    started: list[Orthanc] = []
 
-    def start(scripts: Union[str, Path, List[Union[str, Path]]], config: Optional[Mapping[str, Any]] = None
+    def start(scripts: str | Path | list[str | Path], config: Mapping[str, Any] | None = None
               ) -> Orthanc:
         server = start_orthanc(scripts, tmp_path / f"orthanc{len(started) + 1}", config,
                                request.config.getoption("--orthanc-binary"))
