@@ -27,7 +27,7 @@ _ORTHANC_LEVELS = {"default": logging.WARNING, "verbose": logging.INFO, "trace":
 
 
 def _log_message_function():
-    # Orthanc 1.12.4+ takes a level and a category (the plugins' one).
+    # Orthanc 1.12.4+ takes a level and a category (GENERIC: the SDK reserves PLUGINS for Orthanc itself).
     log = getattr(orthanc, "LogMessage", None)
     if log is None or not hasattr(orthanc, "LogCategory") or not hasattr(orthanc, "LogLevel"):
         return None
@@ -58,7 +58,7 @@ class OrthancLogHandler(logging.Handler):
                     else:
                         orthanc_level = orthanc.LogLevel.TRACE
                     self._log_message(line, "python", record.pathname or "", record.lineno or 0,
-                                      orthanc.LogCategory.PLUGINS, orthanc_level)
+                                      orthanc.LogCategory.GENERIC, orthanc_level)
                     return
                 except orthanc.OrthancException:
                     self._log_message = None  # this Orthanc is older than the SDK: fall back below
