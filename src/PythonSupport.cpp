@@ -196,7 +196,7 @@ def stop_event_loop():
 def import_scripts(scripts, fresh):
     """Imports each (module name, path), in order.  `fresh`: a reload, where
     the modules are imported again from their source; if one fails, the
-    modules imported before stay in place and the exception propagates."""
+    modules imported before stay in place.  Returns the exception, or None."""
     import importlib
     import importlib.util
     import os
@@ -231,7 +231,8 @@ def import_scripts(scripts, fresh):
         tb = error.__traceback__
         while tb is not None and os.path.realpath(tb.tb_frame.f_code.co_filename) not in paths:
             tb = tb.tb_next
-        raise error.with_traceback(tb)
+        return error.with_traceback(tb)  # raised by the caller: no frame of this helper on top
+    return None
 
 
 def script_of(callable_object):
@@ -340,7 +341,18 @@ bool ImportScripts(const std::vector<std::pair<std::string, std::string>>& scrip
     }
   }
   PyRef args = PyRef::Steal(Py_BuildValue("(OO)", list.get(), fresh ? Py_True : Py_False));
-  return args && Call("import_scripts", args.get());
+  PyRef error = args ? Call("import_scripts", args.get()) : PyRef();
+  if (!error)
+  {
+    return false;
+  }
+  if (error.get() == Py_None)
+  {
+    return true;
+  }
+  PyErr_Restore(PyRef::Borrow(reinterpret_cast<PyObject*>(Py_TYPE(error.get()))).release(),
+                PyRef::Borrow(error.get()).release(), PyException_GetTraceback(error.get()));
+  return false;
 }
 
 PyRef RunCoroutine(PyObject* awaitable, double timeout, const std::string& where)
