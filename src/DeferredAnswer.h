@@ -16,7 +16,10 @@
 
 #include <orthanc/OrthancCPlugin.h>
 
+#include <atomic>
 #include <cstdint>
+#include <map>
+#include <mutex>
 #include <string>
 
 struct DeferredAnswer
@@ -40,6 +43,62 @@ struct DeferredAnswer
 // save and restore it), or nullptr.
 inline thread_local DeferredAnswer* currentDeferredAnswer = nullptr;
 
+// A REST callback written `async def` answers from the event loop's thread
+// while its own thread waits: its deferral is found by output there.
+struct AsyncDeferredAnswers
+{
+  std::mutex mutex;
+  std::map<OrthancPluginRestOutput*, DeferredAnswer*> byOutput;  // guarded by mutex
+  std::atomic<int> count{0};
+};
+inline AsyncDeferredAnswers asyncDeferredAnswers;
+
+// While it lives, the deferral of this thread's REST callback is found from other threads.
+class ShareDeferredAnswer
+{
+public:
+  ShareDeferredAnswer() : deferred_(currentDeferredAnswer)
+  {
+    if (deferred_ != nullptr)
+    {
+      std::lock_guard<std::mutex> lock(asyncDeferredAnswers.mutex);
+      asyncDeferredAnswers.byOutput[deferred_->output] = deferred_;
+      asyncDeferredAnswers.count++;
+    }
+  }
+  ~ShareDeferredAnswer()
+  {
+    if (deferred_ != nullptr)
+    {
+      std::lock_guard<std::mutex> lock(asyncDeferredAnswers.mutex);
+      asyncDeferredAnswers.byOutput.erase(deferred_->output);
+      asyncDeferredAnswers.count--;
+    }
+  }
+  ShareDeferredAnswer(const ShareDeferredAnswer&) = delete;
+  ShareDeferredAnswer& operator=(const ShareDeferredAnswer&) = delete;
+
+private:
+  DeferredAnswer* deferred_;
+};
+
+// The deferral of `output`: this thread's, else (rarely) an async callback's.
+inline DeferredAnswer* FindDeferredAnswer(OrthancPluginRestOutput* output)
+{
+  DeferredAnswer* deferred = currentDeferredAnswer;
+  if (deferred != nullptr && deferred->output == output)
+  {
+    return deferred;
+  }
+  if (asyncDeferredAnswers.count.load() == 0)
+  {
+    return nullptr;
+  }
+  std::lock_guard<std::mutex> lock(asyncDeferredAnswers.mutex);
+  const auto found = asyncDeferredAnswers.byOutput.find(output);
+  return found == asyncDeferredAnswers.byOutput.end() ? nullptr : found->second;
+}
+
 // Sends a deferred answer now (before another call on the same output);
 // `answers`: that call answers (not SetHttpHeader, SetCookie...).
 inline void FlushDeferredAnswer(OrthancPluginRestOutput* output, bool answers);
@@ -47,8 +106,8 @@ inline void FlushDeferredAnswer(OrthancPluginRestOutput* output, bool answers);
 inline bool DeferAnswer(OrthancPluginRestOutput* output, const void* data, uint32_t size,
                         const char* mimeType)
 {
-  DeferredAnswer* deferred = currentDeferredAnswer;
-  if (deferred == nullptr || deferred->output != output)
+  DeferredAnswer* deferred = FindDeferredAnswer(output);
+  if (deferred == nullptr)
   {
     return false;
   }
@@ -66,8 +125,8 @@ inline bool DeferAnswer(OrthancPluginRestOutput* output, const void* data, uint3
 
 inline void FlushDeferredAnswer(OrthancPluginRestOutput* output, bool answers)
 {
-  DeferredAnswer* deferred = currentDeferredAnswer;
-  if (deferred == nullptr || deferred->output != output)
+  DeferredAnswer* deferred = FindDeferredAnswer(output);
+  if (deferred == nullptr)
   {
     return;
   }

@@ -86,6 +86,23 @@ OrthancPluginErrorCode ReportPythonError(const char* where)
   return OrthancPluginErrorCode_Plugin;
 }
 
+std::string TakePythonError()
+{
+  PyObject* type = nullptr;
+  PyObject* value = nullptr;
+  PyObject* traceback = nullptr;
+  PyErr_Fetch(&type, &value, &traceback);
+  if (type == nullptr)
+  {
+    return "(no Python exception was set)";
+  }
+  PyErr_NormalizeException(&type, &value, &traceback);
+  PyRef ownedType = PyRef::Steal(type);
+  PyRef ownedValue = PyRef::Steal(value);
+  PyRef ownedTraceback = PyRef::Steal(traceback);
+  return FormatException(type, value, traceback);
+}
+
 bool RegisterOrthancException(PyObject* module)
 {
   if (orthancException_ == nullptr)

@@ -20,5 +20,8 @@ PyObject* RaiseOrthancErrorMessage(OrthancPluginErrorCode code, const std::strin
 // 500), even for an OrthancException, as the upstream plugin does.
 OrthancPluginErrorCode ReportPythonError(const char* where);
 
+// The pending Python exception as text ("Traceback ..."), cleared.
+std::string TakePythonError();
+
 // Creates orthanc.OrthancException in `module` (called once, at module init).
 bool RegisterOrthancException(PyObject* module);

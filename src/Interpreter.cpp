@@ -4,8 +4,11 @@
 #include "Gil.h"
 #include "Log.h"
 #include "Module.h"
+#include "PluginContext.h"
+#include "PythonSupport.h"
 #include "PyRef.h"
 #include "VirtualEnv.h"
+#include "callbacks/CallbackList.h"
 #include "callbacks/Callbacks.h"
 
 #include <chrono>
@@ -14,6 +17,8 @@
 #include <stdexcept>
 #include <string>
 #include <thread>
+#include <utility>
+#include <vector>
 
 #ifdef _WIN32
 #  include <windows.h>
@@ -217,28 +222,88 @@ void ResetSignalsInForkedChildren()
   }
 }
 
-// Imports the script as a module, with its folder first on sys.path.
-void ImportScript(const std::string& scriptPath)
+// The scripts of "PythonScript", as (module name, path), in import order.
+std::vector<std::pair<std::string, std::string>> scripts_;
+
+// Checks the paths of "PythonScript" (each exists, is a .py, none hides the
+// orthanc module, no two share a module name); throws with the fix.
+std::vector<std::pair<std::string, std::string>> CheckScripts(const std::vector<std::string>& paths)
 {
-  const std::string folder = Directory(scriptPath);
-  const std::string file = FileName(scriptPath);
-  const std::string moduleName = file.substr(0, file.size() - 3);
-
-  PyObject* sysPath = PySys_GetObject("path");  // borrowed
-  PyRef entry = PyRef::Steal(PyUnicode_DecodeFSDefault(folder.c_str()));
-  if (sysPath == nullptr || !entry || PyList_Insert(sysPath, 0, entry.get()) < 0)
+  std::vector<std::pair<std::string, std::string>> scripts;
+  for (size_t i = 0; i < paths.size(); i++)
   {
-    ReportPythonError("the set-up of sys.path");
-    throw std::runtime_error("cannot add " + folder + " to sys.path");
+    const std::string& script = paths[i];
+    const std::string which = paths.size() > 1 ? " (item " + std::to_string(i + 1) + " of \"PythonScript\")" : "";
+    if (FileName(script) == "orthanc.py")
+    {
+      throw std::runtime_error("the Python script must not be named orthanc.py, as it would hide the orthanc "
+                               "module: rename " + script + which);
+    }
+    if (script.size() < 4 || script.compare(script.size() - 3, 3, ".py") != 0)
+    {
+      throw std::runtime_error("the Python script must be a .py file: " + script + which);
+    }
+    if (!FileExists(script))
+    {
+      throw std::runtime_error("the Python script does not exist: " + script + which +
+                               " (check the \"PythonScript\" option; relative paths start from Orthanc's "
+                               "working directory)");
+    }
+    const std::string file = FileName(script);
+    const std::string moduleName = file.substr(0, file.size() - 3);
+    for (const auto& [otherName, otherPath] : scripts)
+    {
+      if (otherName == moduleName)
+      {
+        throw std::runtime_error("the Python scripts " + otherPath + " and " + script +
+                                 " would both be imported as module '" + moduleName +
+                                 "': each script is its own module, rename one of them");
+      }
+    }
+    scripts.emplace_back(moduleName, script);
   }
+  return scripts;
+}
 
-  PyRef module = PyRef::Steal(PyImport_ImportModule(moduleName.c_str()));
-  if (!module)
+// Imports the scripts as modules, in order, each with its folder on sys.path.
+void ImportAll(const std::vector<std::pair<std::string, std::string>>& scripts)
+{
+  for (const auto& script : scripts)
   {
-    ReportPythonError(("the import of the script " + scriptPath).c_str());
-    throw std::runtime_error("the Python script " + scriptPath +
-                             " could not be imported (see the traceback above); fix it and restart Orthanc");
+    if (!ImportScripts({script}, false))
+    {
+      ReportPythonError(("the import of the script " + script.second).c_str());
+      throw std::runtime_error("the Python script " + script.second +
+                               " could not be imported (see the traceback above); fix it and restart Orthanc");
+    }
   }
+}
+
+// Orthanc's verbosity at start, from its command line ("--verbose", "--trace").
+std::string OrthancLogLevelAtStart()
+{
+  std::string level = "default";
+  OrthancPluginContext* context = PluginContext();
+  const uint32_t count = OrthancPluginGetCommandLineArgumentsCount(context);
+  for (uint32_t i = 0; i < count; i++)
+  {
+    char* argument = OrthancPluginGetCommandLineArgument(context, i);
+    if (argument == nullptr)
+    {
+      continue;
+    }
+    const std::string text(argument);
+    OrthancPluginFreeString(context, argument);
+    if (text == "--trace")
+    {
+      level = "trace";
+    }
+    else if (text == "--verbose" && level != "trace")
+    {
+      level = "verbose";
+    }
+  }
+  return level;
 }
 
 // "Python.DisplayMemoryUsage": logs the memory Python allocated (tracemalloc) every few seconds.
@@ -321,22 +386,7 @@ std::string LiveThreads()
 
 void StartPython(const PluginOptions& options)
 {
-  const std::string& script = options.script;
-  if (FileName(script) == "orthanc.py")
-  {
-    throw std::runtime_error("the Python script must not be named orthanc.py, as it would hide the orthanc "
-                             "module: rename " + script);
-  }
-  if (script.size() < 4 || script.compare(script.size() - 3, 3, ".py") != 0)
-  {
-    throw std::runtime_error("the Python script must be a .py file: " + script);
-  }
-  if (!FileExists(script))
-  {
-    throw std::runtime_error("the Python script does not exist: " + script +
-                             " (check the \"PythonScript\" option; relative paths start from Orthanc's "
-                             "working directory)");
-  }
+  const std::vector<std::pair<std::string, std::string>> scripts = CheckScripts(options.scripts);
 
   // Checked before Python starts: a wrong venv stops the plugin with one message.
   const std::optional<VirtualEnv> venv = FindVirtualEnv(options.virtualEnv);
@@ -354,7 +404,11 @@ void StartPython(const PluginOptions& options)
 #endif
   LogWarning("Python plugin: using Python " + version.substr(0, version.find(' ')) + build + " from " +
              (library.empty() ? "(unknown)" : library));
-  LogWarning("Python plugin: script \"" + FileName(script) + "\" from directory " + Directory(script));
+  for (const auto& script : scripts)
+  {
+    LogWarning("Python plugin: script \"" + FileName(script.second) + "\" from directory " +
+               Directory(script.second));
+  }
   InitializeInterpreter(options, interpreter);
   LogWarning("Python plugin: sys.executable is " + (interpreter.empty() ? "(not found)" : interpreter));
 
@@ -369,7 +423,13 @@ void StartPython(const PluginOptions& options)
       ActivateVirtualEnv(*venv);
     }
     ResetSignalsInForkedChildren();
-    ImportScript(script);
+    SetAsyncTimeout(options.asyncTimeout);
+    if (options.logging)
+    {
+      StartLoggingBridge(OrthancLogLevelAtStart());
+    }
+    ImportAll(scripts);
+    scripts_ = scripts;
   }
   catch (...)
   {
@@ -389,7 +449,9 @@ void StopPython()
   ThreadStateKeeper::Finalizing();
   PyEval_RestoreThread(mainThreadState_);
   mainThreadState_ = nullptr;
+  StopSupport();
   ForgetPythonCallbacks();
+  scripts_.clear();
 
   const std::string threads = LiveThreads();
   if (!threads.empty())
@@ -404,4 +466,25 @@ void StopPython()
   {
     LogWarning("Python plugin: errors while finalizing Python (buffered data may be lost)");
   }
+}
+
+bool ReloadScripts(std::string& report)
+{
+  Forgettable::SaveAll();
+  reloadInProgress = true;
+  const bool imported = ImportScripts(scripts_, true);
+  reloadInProgress = false;
+  if (!imported)
+  {
+    report = TakePythonError();
+    Forgettable::RestoreAll();
+    return false;
+  }
+  Forgettable::DiscardAll();
+  report = "reloaded";
+  for (const auto& script : scripts_)
+  {
+    report += " " + FileName(script.second);
+  }
+  return true;
 }

@@ -2,8 +2,10 @@
 #include "Gil.h"
 #include "Interpreter.h"
 #include "Log.h"
+#include "LogLevel.h"
 #include "OrthancGenerated.h"
 #include "PluginContext.h"
+#include "Reload.h"
 #include "RunningOrthanc.h"
 #include "callbacks/Callbacks.h"
 
@@ -56,13 +58,22 @@ ORTHANC_PLUGINS_API int32_t OrthancPluginInitialize(OrthancPluginContext* contex
   try
   {
     const PluginOptions options = ReadPluginOptions(ConfigurationJson(context));
-    if (options.script.empty())
+    if (options.scripts.empty())
     {
       LogWarning("Python plugin: no \"PythonScript\" option in the configuration, the plugin stays idle");
       return 0;
     }
     StartPython(options);
     pythonStarted_ = true;
+    if (options.logging)
+    {
+      StartFollowingLogLevel();
+    }
+    if (options.allowReload)
+    {
+      RegisterReloadRoute(options.unauthenticatedRemoteAccess);
+      LogWarning("Python plugin: POST /plugins/python/reload re-imports the scripts (\"Python.AllowReload\")");
+    }
     return 0;
   }
   catch (const std::exception& e)
@@ -71,6 +82,7 @@ ORTHANC_PLUGINS_API int32_t OrthancPluginInitialize(OrthancPluginContext* contex
     // Orthanc does not call OrthancPluginFinalize() after a failed
     // initialization: stop what the script started before failing (the
     // change thread, references to Python callables) while Python still runs.
+    StopFollowingLogLevel();
     DrainAndStopChangeThread();
     StopPython();
     return -1;
@@ -82,6 +94,8 @@ ORTHANC_PLUGINS_API void OrthancPluginFinalize()
   if (pythonStarted_)
   {
     LogWarning("Python plugin is finalizing");
+    StopFollowingLogLevel();
+    JoinRouteRegistration();
     DrainAndStopChangeThread();
     StopPython();
     pythonStarted_ = false;

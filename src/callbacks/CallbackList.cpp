@@ -2,6 +2,8 @@
 
 #include "Callbacks.h"
 
+#include "../PythonSupport.h"
+
 namespace
 {
 std::vector<Forgettable*>& Registry()
@@ -24,6 +26,40 @@ void Forgettable::ForgetAll()
   }
 }
 
+void Forgettable::SaveAll()
+{
+  for (Forgettable* item : Registry())
+  {
+    item->Save();
+  }
+}
+
+void Forgettable::RestoreAll()
+{
+  for (Forgettable* item : Registry())
+  {
+    item->Restore();
+  }
+}
+
+void Forgettable::DiscardAll()
+{
+  for (Forgettable* item : Registry())
+  {
+    item->Discard();
+  }
+}
+
+bool SlotTaken(const CallbackSlot& slot, PyObject* callable, const char* function, const char* description)
+{
+  const std::string second = ScriptOf(callable);
+  PyErr_Format(PyExc_RuntimeError,
+               "%s: can only register one %s, and %s registered one already; %s cannot register another "
+               "(the Orthanc SDK has a single slot for it: keep it in one script)",
+               function, description, slot.owner().c_str(), second.c_str());
+  return false;
+}
+
 bool CallbackSlot::Set(PyObject* callable, const char* function)
 {
   if (!CheckCallable(callable, function))
@@ -31,17 +67,18 @@ bool CallbackSlot::Set(PyObject* callable, const char* function)
     return false;
   }
   PyRef kept = PyRef::Borrow(callable);
+  std::string owner = ScriptOf(callable);  // Python code: never under the lock
   {
     SharedLock lock(mutex_);
     if (!registered_)
     {
       callable_ = std::move(kept);
+      owner_ = std::move(owner);
       registered_ = true;
       return true;
     }
   }
-  PyErr_Format(PyExc_RuntimeError, "%s: can only register one %s", function, description_);
-  return false;
+  return SlotTaken(*this, callable, function, description_);
 }
 
 void ForgetPythonCallbacks()

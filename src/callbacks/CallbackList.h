@@ -45,8 +45,19 @@ public:
 
   virtual void Forget() = 0;
 
+  // A reload imports the scripts again, and they register anew: Save() puts
+  // the current callables aside (Orthanc's own registrations stay: they
+  // cannot be removed), Restore() brings them back if the new scripts fail to
+  // import, Discard() drops them once they did.  With the GIL held.
+  virtual void Save() {}
+  virtual void Restore() {}
+  virtual void Discard() {}
+
   // With the GIL held, at plugin shutdown.
   static void ForgetAll();
+  static void SaveAll();
+  static void RestoreAll();
+  static void DiscardAll();
 };
 
 // Several callables, all called (RegisterOnChangeCallback...).
@@ -68,6 +79,13 @@ public:
     return callables_.empty();
   }
 
+  // True the first time only: the one C callback must then be registered in Orthanc.
+  bool FirstRegistration()
+  {
+    SharedLock lock(mutex_);
+    return !std::exchange(registeredInOrthanc_, true);
+  }
+
   // A copy, so that a callback may register another one while the list is walked.
   std::vector<PyRef> Snapshot() const
   {
@@ -83,11 +101,43 @@ public:
       dropped.swap(callables_);
     }
   }
-  void Forget() override { Clear(); }
+  void Forget() override
+  {
+    std::vector<PyRef> dropped, droppedSaved;  // released after the lock
+    {
+      SharedLock lock(mutex_);
+      dropped.swap(callables_);
+      droppedSaved.swap(saved_);
+      registeredInOrthanc_ = false;
+    }
+  }
+  void Save() override
+  {
+    SharedLock lock(mutex_);
+    saved_ = std::exchange(callables_, {});
+  }
+  void Restore() override
+  {
+    std::vector<PyRef> dropped;  // the new scripts' callables, released after the lock
+    {
+      SharedLock lock(mutex_);
+      dropped = std::exchange(callables_, std::exchange(saved_, {}));
+    }
+  }
+  void Discard() override
+  {
+    std::vector<PyRef> dropped;
+    {
+      SharedLock lock(mutex_);
+      dropped.swap(saved_);
+    }
+  }
 
 private:
   mutable SharedMutex mutex_;
   std::vector<PyRef> callables_;
+  std::vector<PyRef> saved_;
+  bool registeredInOrthanc_ = false;
 };
 
 // One callable that can be registered once (as upstream: a second
@@ -107,6 +157,16 @@ public:
     return registered_;
   }
 
+  // The file name of the script that registered the callable (for messages).
+  const std::string& owner() const { return owner_; }
+
+  // True the first time only: the C callback must then be registered in Orthanc.
+  bool FirstRegistration()
+  {
+    SharedLock lock(mutex_);
+    return !std::exchange(registeredInOrthanc_, true);
+  }
+
   // A new reference to the callable, empty after ForgetPythonCallbacks().
   PyRef Get() const
   {
@@ -116,17 +176,67 @@ public:
 
   void Forget() override
   {
-    PyRef dropped;  // released after the lock: a finalizer may run
+    PyRef dropped, droppedSaved;  // released after the lock: a finalizer may run
     SharedLock lock(mutex_);
     dropped = std::move(callable_);
+    droppedSaved = std::move(saved_);
+    registered_ = savedRegistered_ = registeredInOrthanc_ = false;
+  }
+  void Save() override
+  {
+    SharedLock lock(mutex_);
+    saved_ = std::exchange(callable_, PyRef());
+    savedOwner_ = owner_;
+    savedRegistered_ = std::exchange(registered_, false);
+  }
+  void Restore() override
+  {
+    PyRef dropped;
+    SharedLock lock(mutex_);
+    dropped = std::exchange(callable_, std::exchange(saved_, PyRef()));
+    owner_ = savedOwner_;
+    registered_ = savedRegistered_;
+  }
+  void Discard() override
+  {
+    PyRef dropped;
+    SharedLock lock(mutex_);
+    dropped = std::exchange(saved_, PyRef());
   }
 
 private:
   const char* description_;
   mutable SharedMutex mutex_;
   bool registered_ = false;
+  bool registeredInOrthanc_ = false;
   PyRef callable_;
+  std::string owner_;
+  PyRef saved_;
+  std::string savedOwner_;
+  bool savedRegistered_ = false;
 };
+
+// True while POST /plugins/python/reload imports the scripts again (with the GIL).
+inline bool reloadInProgress = false;
+
+// Chunked REST routes and WebDAV collections cannot be re-registered by a
+// reload (Orthanc keeps the old ones and cannot replace them): false with
+// RuntimeError set during a reload.
+inline bool CheckNotReloading(const char* function)
+{
+  if (reloadInProgress)
+  {
+    PyErr_Format(PyExc_RuntimeError,
+                 "%s cannot run again in a reload (Orthanc cannot replace what it registered): restart Orthanc "
+                 "(or POST /tools/reset) to change it", function);
+    return false;
+  }
+  return true;
+}
+
+// Sets RuntimeError for a second registration in a single slot, naming the
+// scripts of both (`callable` is the second one) and returns false.
+bool SlotTaken(const CallbackSlot& slot, PyObject* callable, const char* function, const char* description);
 
 // The one argument of `orthanc.<function>(callback)`, checked to be callable;
 // nullptr with an exception set on failure.
@@ -152,6 +262,10 @@ PyObject* RegisterSlotCallback(PyObject* args, CallbackSlot& slot, const char* f
   {
     return nullptr;
   }
+  if (!slot.FirstRegistration())  // a reload: Orthanc calls the slot already
+  {
+    Py_RETURN_NONE;
+  }
   OrthancPluginErrorCode code;
   {
     GilRelease nogil;
@@ -171,7 +285,9 @@ PyObject* RegisterListCallback(PyObject* args, CallbackList& list, const char* f
   {
     return nullptr;
   }
-  if (list.Add(callable))
+  const bool first = list.FirstRegistration();
+  list.Add(callable);
+  if (first)
   {
     GilRelease nogil;
     registerInOrthanc();

@@ -13,3 +13,10 @@ void DrainAndStopChangeThread();
 // At plugin shutdown, with the GIL held: drops the references to every
 // registered Python callable (before the interpreter is finalized).
 void ForgetPythonCallbacks();
+
+// After POST /plugins/python/reload has answered, without the GIL: registers
+// in Orthanc the routes that the reloaded scripts added (in a thread).
+void RegisterRoutesAfterReload();
+
+// At plugin shutdown: waits for that registration.
+void JoinRouteRegistration();

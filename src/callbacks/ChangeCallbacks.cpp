@@ -9,6 +9,7 @@
 
 #include "../Errors.h"
 #include "../Gil.h"
+#include "../PythonSupport.h"
 #include "../PluginContext.h"
 #include "CallbackList.h"
 #include "OrthancGenerated.h"
@@ -83,6 +84,7 @@ void Deliver(const ChangeEvent& event)
     PyRef result = PyRef::Steal(PyObject_CallFunction(callback.get(), "iis", static_cast<int>(event.type),
                                                       static_cast<int>(event.level),
                                                       event.resourceId.c_str()));
+    result = AwaitIfCoroutine(std::move(result), "the OnChange callback");
     if (!result)
     {
       ReportPythonError("the OnChange callback");

@@ -193,6 +193,10 @@ PyRef Optional(PyObject* callable)
 PyObject* RegisterChunkedRestCallback(PyObject* /* module */, PyObject* args)
 {
   const char* function = "RegisterChunkedRestCallback";
+  if (!CheckNotReloading(function))
+  {
+    return nullptr;
+  }
   const char* regex = nullptr;
   PyObject* get = nullptr;
   PyObject* post = nullptr;

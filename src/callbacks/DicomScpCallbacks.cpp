@@ -267,8 +267,10 @@ bool CheckNoMoveHandler(const char* function)
 {
   if (move_.IsSet() || moveDriverFactory.IsSet())
   {
+    const std::string& owner = move_.IsSet() ? move_.owner() : moveDriverFactory.owner();
     PyErr_Format(PyExc_RuntimeError, "%s: can only register one C-MOVE SCP callback (RegisterMoveCallback, "
-                 "RegisterMoveCallback2 or RegisterMoveCallback3)", function);
+                 "RegisterMoveCallback2 or RegisterMoveCallback3), and %s registered one already (the Orthanc "
+                 "SDK has a single slot for it: keep it in one script)", function, owner.c_str());
     return false;
   }
   return true;

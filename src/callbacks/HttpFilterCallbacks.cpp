@@ -5,6 +5,7 @@
 
 #include "../Errors.h"
 #include "../Gil.h"
+#include "../PythonSupport.h"
 #include "../PluginContext.h"
 #include "../PythonStack.h"
 #include "CallbackList.h"
@@ -43,6 +44,7 @@ int32_t CallPython(OrthancPluginHttpMethod method, const char* uri, const char* 
   for (const PyRef& filter : filters_.Snapshot())
   {
     PyRef result = PyRef::Steal(PyObject_Call(filter.get(), args.get(), kwargs.get()));
+    result = AwaitIfCoroutine(std::move(result), where);
     if (!result)
     {
       ReportPythonError(where.c_str());

@@ -5,6 +5,7 @@
 // Orthanc calls them synchronously, from the thread that receives the instance.
 #include "../Errors.h"
 #include "../Gil.h"
+#include "../PythonSupport.h"
 #include "../HandleObject.h"
 #include "../Log.h"
 #include "../PluginContext.h"
@@ -54,6 +55,7 @@ OrthancPluginReceivedInstanceAction CallReceivedInstance(OrthancPluginMemoryBuff
   PyRef dicom = PyRef::Steal(PyBytes_FromStringAndSize(static_cast<const char*>(data), static_cast<Py_ssize_t>(size)));
   PyRef result = dicom ? PyRef::Steal(PyObject_CallFunction(callback.get(), "Oi", dicom.get(), static_cast<int>(origin)))
                        : PyRef();
+  result = AwaitIfCoroutine(std::move(result), "the received instance callback");
   if (!result)
   {
     // As upstream: the instance is kept as it is.
@@ -118,6 +120,7 @@ int32_t CallIncomingCStore(uint16_t* dimseStatus, const OrthancPluginDicomInstan
   BorrowedHandle dicom(PyRef::Steal(generated::Wrap_DicomInstance(instance, false)));
   PyRef result = dicom.get() != nullptr ? PyRef::Steal(PyObject_CallFunctionObjArgs(callback.get(), dicom.get(), nullptr))
                                         : PyRef();
+  result = AwaitIfCoroutine(std::move(result), "the incoming instance filter");
   if (!result)
   {
     ReportPythonError(where);
@@ -151,6 +154,7 @@ int32_t CallIncomingDicomInstance(const OrthancPluginDicomInstance* instance)
   BorrowedHandle dicom(PyRef::Steal(generated::Wrap_DicomInstance(instance, false)));
   PyRef result = dicom.get() != nullptr ? PyRef::Steal(PyObject_CallFunctionObjArgs(callback.get(), dicom.get(), nullptr))
                                         : PyRef();
+  result = AwaitIfCoroutine(std::move(result), "the incoming instance filter");
   if (!result)
   {
     ReportPythonError(where);

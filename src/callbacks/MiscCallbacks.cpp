@@ -4,6 +4,7 @@
 //   orthanc.RegisterTranscoderCallback()       transcode DICOM instances in Python
 #include "../Errors.h"
 #include "../Gil.h"
+#include "../PythonSupport.h"
 #include "../HandleObject.h"
 #include "../Log.h"
 #include "../PluginContext.h"
@@ -26,6 +27,7 @@ void OnRefreshMetrics()
   for (const PyRef& callback : refreshMetrics_.Snapshot())
   {
     PyRef result = PyRef::Steal(PyObject_CallObject(callback.get(), nullptr));
+    result = AwaitIfCoroutine(std::move(result), "the refresh metrics callback");
     if (!result)
     {
       ReportPythonError("the refresh metrics callback");

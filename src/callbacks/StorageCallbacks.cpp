@@ -133,8 +133,7 @@ bool SetStorageCallbacks(const char* function, PyObject* create, PyObject* read,
 {
   if (storageCreate_.IsSet())
   {
-    PyErr_Format(PyExc_RuntimeError, "%s: can only register one storage area", function);
-    return false;
+    return SlotTaken(storageCreate_, create, function, "storage area");
   }
   if (!CheckCallable(create, function) || !CheckCallable(read, function) ||
       (readRange != nullptr && !CheckCallable(readRange, function)) || !CheckCallable(remove, function))
@@ -225,6 +224,7 @@ PyObject* RegisterStorageArea(PyObject* /* module */, PyObject* args)
   {
     return nullptr;
   }
+  if (storageCreate_.FirstRegistration())  // else a reload: Orthanc calls the storage area already
   {
     GilRelease nogil;
     OrthancPluginRegisterStorageArea(PluginContext(), StorageCreate, StorageRead, StorageRemove);
@@ -243,6 +243,7 @@ PyObject* RegisterStorageArea2(PyObject* /* module */, PyObject* args)
   {
     return nullptr;
   }
+  if (storageCreate_.FirstRegistration())  // else a reload: Orthanc calls the storage area already
   {
     GilRelease nogil;
     OrthancPluginRegisterStorageArea2(PluginContext(), StorageCreate, StorageReadWhole, StorageReadRange,

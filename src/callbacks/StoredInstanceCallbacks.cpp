@@ -4,6 +4,7 @@
 
 #include "../Errors.h"
 #include "../Gil.h"
+#include "../PythonSupport.h"
 #include "../HandleObject.h"
 #include "../PluginContext.h"
 #include "../PythonStack.h"
@@ -26,6 +27,7 @@ OrthancPluginErrorCode CallPython(const OrthancPluginDicomInstance* instance, co
   for (const PyRef& callback : callbacks_.Snapshot())
   {
     PyRef result = PyRef::Steal(PyObject_CallFunction(callback.get(), "Os", dicom.get(), instanceId));
+    result = AwaitIfCoroutine(std::move(result), "the OnStoredInstance callback");
     if (!result)
     {
       code = ReportPythonError("the OnStoredInstance callback");

@@ -275,6 +275,10 @@ OrthancPluginErrorCode DeleteItem(uint8_t* isReadOnly, uint32_t pathSize, const 
 PyObject* RegisterWebDavCollection(PyObject* /* module */, PyObject* args)
 {
   const char* function = "RegisterWebDavCollection";
+  if (!CheckNotReloading(function))
+  {
+    return nullptr;
+  }
   const char* uri = nullptr;
   PyObject* callables[6] = {};
   if (!PyArg_ParseTuple(args, "sOOOOOO:RegisterWebDavCollection", &uri, &callables[0], &callables[1], &callables[2],

@@ -307,3 +307,36 @@ def test_script_imports_from_the_activated_venv(
         env={"VIRTUAL_ENV": str(installed.venv), "PATH": SERVICE_PATH},
     )
     _imports_from_the_venv(server.get("/wheel-probe").json(), installed)
+
+
+EXAMPLE = Path(__file__).resolve().parents[2] / "python" / "examples" / "hello"
+
+
+def test_example_project_runs_green_with_only_the_wheel_and_pytest(
+    installed: Installed, tmp_path: Path
+) -> None:
+    """The documented example (a script and its tests) passes from a fresh venv
+    holding only the wheel and pytest: the testing kit (orthanc_python.testing)
+    starts the real Orthanc with the wheel's plugin."""
+    subprocess.run(
+        [str(installed.python), "-m", "pip", "install", "--quiet", "pytest"],
+        check=True,
+        env=_clean_env(),
+    )
+    project = tmp_path / "hello"
+    project.mkdir()
+    for name in ("hello.py", "test_hello.py", "pytest.ini"):
+        (project / name).write_bytes((EXAMPLE / name).read_bytes())
+    env = _clean_env()
+    env.pop("ORTHANC_PYTHON_PLUGIN", None)  # the plugin of the wheel, not the build's
+    env["ORTHANC_BINARY"] = str(harness.ORTHANC_BINARY)
+    done = subprocess.run(
+        [str(installed.python), "-m", "pytest", "-q", "-p", "no:cacheprovider"],
+        cwd=project,
+        capture_output=True,
+        text=True,
+        check=False,
+        env=env,
+    )
+    assert done.returncode == 0, done.stdout + done.stderr
+    assert "2 passed" in done.stdout

@@ -1,0 +1,50 @@
+// The plugin's Python-side helpers (PythonSupport.cpp): logging bridge,
+// event loop for async callbacks, import of the scripts.  All with the GIL held.
+#pragma once
+
+#include "PyRef.h"
+
+#include <string>
+#include <utility>
+#include <vector>
+
+// The `_orthanc_plugin` module, made on first use (empty with an exception set on failure).
+PyRef SupportModule();
+
+// Adds the handler that sends Python's logging to Orthanc's log, its level
+// following Orthanc's ("default", "verbose" or "trace" at start).  Throws std::runtime_error.
+void StartLoggingBridge(const std::string& orthancLevel);
+
+// Orthanc's verbosity changed ("default", "verbose", "trace"): the bridge's level follows.
+void FollowOrthancLogLevel(const std::string& level);
+
+// Stops the event loop (before Python stops
+// or the scripts are imported again by a reset).
+void StopSupport();
+
+// The file name of the script that defines `callable`, for messages.
+std::string ScriptOf(PyObject* callable);
+
+// Imports the scripts, (module name, path) in order; `fresh` re-imports them
+// from source and puts the previous modules back if one fails.  False with
+// the exception set on failure.
+bool ImportScripts(const std::vector<std::pair<std::string, std::string>>& scripts, bool fresh);
+
+// "Python.AsyncTimeout": how long a callback waits for its coroutine.
+void SetAsyncTimeout(double seconds);
+
+// True for what an `async def` callback returns (a coroutine, a task, a future).
+inline bool IsAwaitable(PyObject* object)
+{
+  PyAsyncMethods* async = Py_TYPE(object)->tp_as_async;  // the C-level test: no attribute lookup
+  return async != nullptr && async->am_await != nullptr;
+}
+
+// If a callback returned an awaitable (an `async def` callback), runs it on
+// the plugin's event loop and returns its result (empty with the exception
+// set if it raised or timed out); other results are returned as they are.
+// `where` names the callback in the timeout message.
+PyRef AwaitIfCoroutine(PyRef result, const std::string& where);
+
+// True if the pending exception is the timeout of a callback's coroutine.
+bool IsCoroutineTimeoutPending();
