@@ -1,6 +1,6 @@
 // The loader's entry points: choose a Python, load the bundle's module built for it
 // (python3.X/ beside this file) and forward Orthanc's four entry points to it.
-#include "MiniJson.h"
+#include "../Json.h"
 #include "PythonChoice.h"
 
 #include <orthanc/OrthancCPlugin.h>
@@ -136,6 +136,13 @@ std::vector<std::string> BundledVersions(const std::string& dir)
   return versions;
 }
 
+// The member `name` of `object` if it is a string, else "".
+std::string StringMember(const JsonValue& object, const char* name)
+{
+  const JsonValue* member = object.Find(name);
+  return member != nullptr && member->kind() == JsonValue::Kind::String ? member->AsString() : std::string();
+}
+
 loader::PythonSettings ReadSettings(OrthancPluginContext* context)
 {
   char* json = OrthancPluginGetConfiguration(context);
@@ -145,13 +152,14 @@ loader::PythonSettings ReadSettings(OrthancPluginContext* context)
   }
   const std::string text(json);
   OrthancPluginFreeString(context, json);
-  const loader::JsonValue root = loader::ParseJson(text);
+  const JsonValue root = JsonValue::Parse(text);
   loader::PythonSettings settings;
-  if (const loader::JsonValue* python = root.ObjectMember("Python"))
+  const JsonValue* python = root.Find("Python");
+  if (python != nullptr && python->IsObject())
   {
-    settings.executable = python->StringMember("Executable");
-    settings.version = python->StringMember("Version");
-    settings.virtualEnv = python->StringMember("VirtualEnv");
+    settings.executable = StringMember(*python, "Executable");
+    settings.version = StringMember(*python, "Version");
+    settings.virtualEnv = StringMember(*python, "VirtualEnv");
   }
   return settings;
 }

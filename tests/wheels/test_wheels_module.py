@@ -15,7 +15,7 @@ from pathlib import Path
 from typing import Sequence
 
 import pytest
-from orthanc_packaging import discovery
+from orthanc_packaging import discovery, wheel_build
 from wheel_env import ROOT, wheel_checks, wheels
 
 if sys.version_info >= (3, 11):
@@ -43,7 +43,7 @@ def test_backend_pins_are_those_of_pyproject() -> None:
             if r.name == "scikit-build-core"
             and (r.marker is None or r.marker.evaluate(env))
         ]
-        assert backend == [wheels.backend_requirement(minor)], minor
+        assert backend == [wheel_build.backend_requirement(minor)], minor
 
 
 def test_portable_flags_are_those_of_the_manylinux_builds() -> None:
@@ -56,7 +56,7 @@ def test_portable_flags_are_those_of_the_manylinux_builds() -> None:
         " link-stub /tmp/orthanc-python-link)"
     )
     assert stub_command in cmake_args
-    assert cmake_args.replace(stub_command, "STUB") == wheels.portable_cmake_args(
+    assert cmake_args.replace(stub_command, "STUB") == wheel_build.portable_cmake_args(
         Path("STUB")
     )
 
@@ -97,7 +97,7 @@ def test_wheel_minor() -> None:
 
 
 def test_wheel_command_builds_in_place_without_isolation(tmp_path: Path) -> None:
-    cmd = wheels.wheel_command(
+    cmd = wheel_build.wheel_command(
         Path("/env/bin/python"),
         ROOT,
         tmp_path / "out",
@@ -116,7 +116,7 @@ def test_wheel_command_builds_in_place_without_isolation(tmp_path: Path) -> None
 
 
 def test_auditwheel_repair_excludes_libpython(tmp_path: Path) -> None:
-    show, repair = wheels.auditwheel_commands(
+    show, repair = wheel_build.auditwheel_commands(
         "auditwheel", tmp_path / "w.whl", tmp_path / "dist"
     )
     assert show == ["auditwheel", "show", str(tmp_path / "w.whl")]
@@ -138,8 +138,8 @@ libraries, such as a recent manylinux image.
 
 
 def test_parse_policy() -> None:
-    assert wheels.parse_policy(AUDITWHEEL_SHOW) == "manylinux_2_35_x86_64"
-    assert wheels.parse_policy(
+    assert wheel_build.parse_policy(AUDITWHEEL_SHOW) == "manylinux_2_35_x86_64"
+    assert wheel_build.parse_policy(
         'is consistent with the following platform tag: "manylinux_2_17_x86_64".'
     ) == ("manylinux_2_17_x86_64")
 
