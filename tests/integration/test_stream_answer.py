@@ -64,3 +64,51 @@ def test_chunks_reach_the_client_while_the_route_runs(orthanc_server: StartOrtha
         rest = response.raw.read()
     assert rest == b"second:after the client read the first"
     assert server.get("/system").status_code == 200
+
+
+FAILING_SCRIPT = """\
+import orthanc
+
+def OnStream(output, uri, **request):
+    output.StartStreamAnswer('text/plain')
+    output.SendStreamChunk(b'partial;')
+    raise RuntimeError('the stream broke')
+
+def OnMultipart(output, uri, **request):
+    output.StartMultipartAnswer('mixed', 'text/plain')
+    output.SendMultipartItem(b'item-1')
+    raise RuntimeError('the multipart answer broke')
+
+orthanc.RegisterRestCallback('/broken-stream', OnStream)
+orthanc.RegisterRestCallback('/broken-multipart', OnMultipart)
+"""
+
+
+def test_a_multipart_answer_broken_midway_is_a_500(orthanc_server: StartOrthanc) -> None:
+    """Orthanc sends a multipart answer once the callback returned: a raise
+    midway becomes a 500, never a complete-looking answer."""
+    server = orthanc_server(FAILING_SCRIPT)
+    response = server.get("/broken-multipart")
+    assert response.status_code == 500
+    assert b"item-1" not in response.content
+    assert "the multipart answer broke" in server.log_text()
+    assert server.get("/system").status_code == 200
+
+
+def test_a_stream_broken_midway_is_logged_and_the_server_stays_up(orthanc_server: StartOrthanc) -> None:
+    """A streamed answer is on the wire as it is sent: once started, its
+    status cannot become an error, and Orthanc (1.12.6 to 1.13.0) ends it by
+    closing the connection, unframed, so a client cannot tell it was cut short.
+    What the plugin can do: report the exception in Orthanc's log, naming the
+    route, and keep serving (README: callbacks)."""
+    server = orthanc_server(FAILING_SCRIPT)
+    version = server.get("/system").json()["Version"]
+    if version != "mainline" and _version(version) < NEEDED:
+        pytest.skip(f"streamed answers need Orthanc 1.12.6 or newer (this Orthanc {version})")
+    with requests.get(f"{server.url}/broken-stream", stream=True, timeout=60,
+                      headers={"Accept-Encoding": "identity"}) as response:
+        assert response.status_code == 200  # sent with the first chunk
+        assert response.raw.read() == b"partial;"
+    log = server.log_text()
+    assert "the stream broke" in log and "RuntimeError" in log
+    assert server.get("/system").status_code == 200
