@@ -58,14 +58,32 @@ void CallBinaryCallback(BinaryCallback& callback, OrthancPluginDicomWebNode* nod
                           : PyRef();
     const char* uriText = nullptr;
     bool ok = static_cast<bool>(result);
+    PyObject* modeObject = result.get();
     if (ok && PyTuple_Check(result.get()))
     {
-      ok = PyArg_ParseTuple(result.get(), "iz", &mode, &uriText);
+      ok = PyArg_ParseTuple(result.get(), "Oz", &modeObject, &uriText);
     }
-    else if (ok)
+    // Strictly a DicomWebBinaryMode or its int value (a bool too, as the
+    // upstream plugin reads an int): anything else (7, "ignore", 1.0) fails
+    // the encoding instead of choosing a mode.
+    if (ok && !PyLong_Check(modeObject))
     {
-      mode = static_cast<int>(PyLong_AsLong(result.get()));
-      ok = !(mode == -1 && PyErr_Occurred() != nullptr);
+      PyErr_Format(PyExc_TypeError, "the DICOMweb binary callback must return an orthanc.DicomWebBinaryMode "
+                   "(or (mode, uri)), not '%.100s'", Py_TYPE(modeObject)->tp_name);
+      ok = false;
+    }
+    if (ok)
+    {
+      const long value = PyLong_AsLong(modeObject);
+      ok = !(value == -1 && PyErr_Occurred() != nullptr);
+      if (ok && value != OrthancPluginDicomWebBinaryMode_Ignore && value != OrthancPluginDicomWebBinaryMode_InlineBinary &&
+          value != OrthancPluginDicomWebBinaryMode_BulkDataUri)
+      {
+        PyErr_Format(PyExc_ValueError, "the DICOMweb binary callback returned %ld, not an orthanc.DicomWebBinaryMode",
+                     value);
+        ok = false;
+      }
+      mode = static_cast<int>(value);
     }
     if (ok && mode == OrthancPluginDicomWebBinaryMode_BulkDataUri && uriText == nullptr)
     {

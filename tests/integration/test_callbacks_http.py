@@ -189,6 +189,14 @@ def OnRest(output, uri, **request):
         orthanc.EncodeDicomWebXml(dicom, Failing)
     except KeyError as e:
         result['failing_callback'] = str(e)
+    # A mode of the wrong type or value fails the encoding: no tag is written as if chosen.
+    result['wrong_modes'] = []
+    for wrong in (7, -1, 'ignore', 1.0, (1.5, None)):
+        try:
+            orthanc.EncodeDicomWebJson(dicom, lambda levels, group, element, vr, wrong=wrong: wrong)
+            result['wrong_modes'].append('encoded')
+        except (TypeError, ValueError) as e:
+            result['wrong_modes'].append(type(e).__name__)
 
     result['dictionary'] = orthanc.LookupDictionary('PatientName')
     result['dictionary_number'] = orthanc.LookupDictionary('0008,0060')['ValueRepresentation']
@@ -238,6 +246,7 @@ def test_http_clients_dicomweb_and_dictionary(orthanc_server: StartOrthanc, orth
     assert result["inline"] is True
     assert result["xml"] is True
     assert result["failing_callback"] == "'binary callback failed'"
+    assert result["wrong_modes"] == ["ValueError", "ValueError", "TypeError", "TypeError", "TypeError"]
     log = server.log_text()
     assert re.search(r"binary tag 7fe0,0010 vr \d+ at depth 0", log)
 
