@@ -86,6 +86,13 @@ OrthancPluginErrorCode ReportPythonError(const char* where)
   return OrthancPluginErrorCode_Plugin;
 }
 
+OrthancPluginErrorCode ReportMissingCallable(const char* where)
+{
+  LogWarning(std::string("Python plugin: no Python callable for ") + where +
+             " (the plugin is stopping, or a reload of the scripts removed it)");
+  return OrthancPluginErrorCode_Plugin;
+}
+
 std::string TakePythonError()
 {
   PyObject* type = nullptr;

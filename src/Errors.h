@@ -20,6 +20,10 @@ PyObject* RaiseOrthancErrorMessage(OrthancPluginErrorCode code, const std::strin
 // 500), even for an OrthancException, as the upstream plugin does.
 OrthancPluginErrorCode ReportPythonError(const char* where);
 
+// For a C callback whose Python callable is gone (the plugin is stopping, or
+// a reload removed it): one log line naming `where`, and the Orthanc error.
+OrthancPluginErrorCode ReportMissingCallable(const char* where);
+
 // The pending Python exception as text ("Traceback ..."), cleared.
 std::string TakePythonError();
 

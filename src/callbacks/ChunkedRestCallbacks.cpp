@@ -82,7 +82,7 @@ OrthancPluginErrorCode HandleGetOrDelete(size_t slot, OrthancPluginRestOutput* o
   PyRef callback = (request->method == OrthancPluginHttpMethod_Delete) ? route.remove : route.get;
   if (!callback)
   {
-    return OrthancPluginErrorCode_Plugin;  // the plugin is stopping
+    return ReportMissingCallable(where.c_str());
   }
   BorrowedHandle outputObject(PyRef::Steal(generated::Wrap_RestOutput(output, false)));
   PyRef kwargs = RestRequestKeywords(request, false);
@@ -102,7 +102,7 @@ OrthancPluginErrorCode CreateReader(size_t slot, OrthancPluginServerChunkedReque
   PyRef factory = (request->method == OrthancPluginHttpMethod_Put) ? route.put : route.post;
   if (!factory)
   {
-    return OrthancPluginErrorCode_Plugin;
+    return ReportMissingCallable(where.c_str());
   }
   PyRef kwargs = RestRequestKeywords(request, false);
   PyRef args = PyRef::Steal(Py_BuildValue("(s)", url));

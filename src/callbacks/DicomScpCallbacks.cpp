@@ -60,7 +60,7 @@ OrthancPluginErrorCode OnFind(OrthancPluginFindAnswers* answers, const OrthancPl
   PyRef callback = find_.Get();
   if (!callback)
   {
-    return OrthancPluginErrorCode_Plugin;
+    return ReportMissingCallable(where);
   }
   BorrowedHandle answersObject(PyRef::Steal(generated::Wrap_FindAnswers(answers, false)));
   BorrowedHandle queryObject(PyRef::Steal(generated::Wrap_FindQuery(query, false)));
@@ -81,7 +81,7 @@ OrthancPluginErrorCode OnWorklist(OrthancPluginWorklistAnswers* answers, const O
   PyRef callback = worklist_.Get();
   if (!callback)
   {
-    return OrthancPluginErrorCode_Plugin;
+    return ReportMissingCallable(where);
   }
   BorrowedHandle answersObject(PyRef::Steal(generated::Wrap_WorklistAnswers(answers, false)));
   BorrowedHandle queryObject(PyRef::Steal(generated::Wrap_WorklistQuery(query, false)));

@@ -42,7 +42,7 @@ OrthancPluginErrorCode CallQueryCallback(const CallbackSlot& slot, const char* w
   PyRef callback = slot.Get();
   if (!callback)
   {
-    return OrthancPluginErrorCode_Plugin;
+    return ReportMissingCallable(where);
   }
   BorrowedHandle answersObject(PyRef::Steal(wrapAnswers(answers, false)));
   BorrowedHandle queryObject(PyRef::Steal(wrapQuery(query, false)));
