@@ -214,15 +214,6 @@ bool LoadModule(const loader::PythonCandidate& python, const std::string& path, 
   return true;
 }
 
-std::string VersionList(const std::vector<std::string>& versions)
-{
-  std::string out;
-  for (const std::string& v : versions)
-  {
-    out += (out.empty() ? "" : ", ") + v;
-  }
-  return out.empty() ? "none" : out;
-}
 }  // namespace
 
 extern "C"
@@ -250,7 +241,7 @@ ORTHANC_PLUGINS_API int32_t OrthancPluginInitialize(OrthancPluginContext* contex
     const std::string path = Join(Join(dir, "python" + choice.python.version), kModuleName);
     OrthancPluginLogWarning(context, (prefix + "chose " + choice.python.Describe() + " because " + choice.reason +
                                       "; its library " + choice.python.library + "; loading " + path +
-                                      " (this bundle holds Python " + VersionList(bundled) + ")")
+                                      " (this bundle holds Python " + loader::ListOrNone(bundled) + ")")
                                          .c_str());
     std::string error;
     if (!LoadModule(choice.python, path, error))

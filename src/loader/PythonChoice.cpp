@@ -422,20 +422,10 @@ bool CheckUsable(PythonCandidate& c, const std::vector<std::string>& bundled, in
   return true;
 }
 
-std::string List(const std::vector<std::string>& items)
-{
-  std::string out;
-  for (const std::string& item : items)
-  {
-    out += (out.empty() ? "" : ", ") + item;
-  }
-  return out.empty() ? "none" : out;
-}
-
 Choice Failure(const std::vector<std::string>& found, const std::vector<std::string>& bundled, const std::string& fix)
 {
   Choice choice;
-  choice.reason = "no Python to run: found " + List(found) + "; this bundle holds modules for Python " + List(bundled) +
+  choice.reason = "no Python to run: found " + ListOrNone(found) + "; this bundle holds modules for Python " + ListOrNone(bundled) +
                   ". " + fix;
   return choice;
 }
@@ -651,5 +641,14 @@ Choice ChoosePython(const PythonSettings& settings, const std::vector<std::strin
     found.push_back("no Python on PATH");
   }
   return Failure(found, bundled, kFix);
+}
+std::string ListOrNone(const std::vector<std::string>& items)
+{
+  std::string out;
+  for (const std::string& item : items)
+  {
+    out += (out.empty() ? "" : ", ") + item;
+  }
+  return out.empty() ? "none" : out;
 }
 }  // namespace loader
