@@ -110,11 +110,11 @@ def test_upload_triggers_on_stored_instance(image: str, run_container: RunContai
 
 @pytest.mark.smoke
 def test_environment_configuration(image: str, run_container: RunContainer, shared_dir: Path) -> None:
-    write(shared_dir, "inspect.py", INSPECT_SCRIPT)
+    write(shared_dir, "inspect_config.py", INSPECT_SCRIPT)
     write(shared_dir, "other.py", "raise SystemExit('not this one')\n")
     c = run_container(image, files={"/scripts": str(shared_dir)}, env={
         # Two .py in /scripts: the variable chooses.
-        "ORTHANC__PYTHON_SCRIPT": "/scripts/inspect.py",
+        "ORTHANC__PYTHON_SCRIPT": "/scripts/inspect_config.py",
         "ORTHANC__REGISTERED_USERS": '{"alice": "wonder land"}',
         "ORTHANC__AUTHENTICATION_ENABLED": "true",
         "ORTHANC__PYTHON__ALLOW_THREADS": "false",
