@@ -259,7 +259,7 @@ def classify(
     internal: Optional[Dict[str, str]] = None,
     excluded: Optional[Dict[str, str]] = None,
 ) -> b.Plan:
-    """The plan for `module`; the hand-written tables default to codegen/handwritten.py
+    """The plan for `module`; the hand-written tables default to codegen/handwritten/
     (pass empty ones to see what the generator alone does)."""
     return _Classifier(
         module,
