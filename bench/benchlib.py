@@ -1,8 +1,8 @@
 """Orthanc servers and load generators for the benchmarks (bench/run.py).
 
 The servers reuse the configuration writer of the integration tests
-(tests/orthanc_server.py) but are started without --verbose: logging every
-request at INFO level would dominate what is measured.
+(orthanc_packaging.orthanc_setup) but are started without --verbose: logging
+every request at INFO level would dominate what is measured.
 """
 
 from __future__ import annotations
@@ -24,12 +24,10 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from orthanc_packaging.orthanc_setup import ORTHANC_BINARY, OrthancFiles, tail
+
 BENCH_DIR = Path(__file__).resolve().parent
 ROOT = BENCH_DIR.parent
-sys.path.insert(0, str(ROOT / "tests"))
-
-import orthanc_server as harness  # noqa: E402  (tests/orthanc_server.py)
-
 SCRIPTS = BENCH_DIR / "scripts"
 START_TIMEOUT = 30.0
 
@@ -44,7 +42,7 @@ class Server:
 
     name: str
     plugin: Path | None
-    setup: harness.OrthancSetup
+    setup: OrthancFiles
     process: subprocess.Popen[bytes]
     stopped: bool = False
     _conn: http.client.HTTPConnection | None = field(default=None, repr=False)
@@ -128,18 +126,17 @@ def orthanc_config(http_threads: int) -> dict[str, Any]:
 def start_server(name: str, plugin: Path | None, script: Path | None, workdir: Path,
                  config: Mapping[str, Any], env: Mapping[str, str] | None = None,
                  binary: Path | None = None, plugin_name: str = "python") -> Server:
-    """Orthanc (`binary`, default the harness's ORTHANC_BINARY) with `plugin`
+    """Orthanc (`binary`, default ORTHANC_BINARY) with `plugin`
     running `script`; returns once it answers and has registered `plugin_name`."""
     extra: dict[str, Any] = dict(config)
-    extra["Plugins"] = [str(plugin)] if plugin is not None else []
     extra["PythonScript"] = str(script) if (plugin is not None and script is not None) else None
-    setup = harness.OrthancSetup.create(workdir / name, script or "", extra)
+    setup = OrthancFiles.write(workdir / name, script or "", [plugin] if plugin is not None else [], extra)
     process_env = dict(os.environ)
     process_env.pop("PYTHONUNBUFFERED", None)
     process_env.update(env or {})
     with open(setup.log_path, "wb") as log:
         # No --verbose: Orthanc logs warnings and errors only.
-        process = subprocess.Popen([str(binary or harness.ORTHANC_BINARY), str(setup.config_path)],
+        process = subprocess.Popen([str(binary or ORTHANC_BINARY), str(setup.config_path)],
                                    cwd=setup.workdir, stdin=subprocess.DEVNULL, stdout=log,
                                    stderr=subprocess.STDOUT, env=process_env)
     server = Server(name=name, plugin=plugin, setup=setup, process=process)
@@ -147,7 +144,7 @@ def start_server(name: str, plugin: Path | None, script: Path | None, workdir: P
     while True:
         if not server.alive():
             raise BenchError(f"{name}: Orthanc exited with code {process.returncode}:\n"
-                             f"{harness.tail(server.log())}")
+                             f"{tail(server.log())}")
         try:
             status, _ = server.request("GET", "/system", timeout=2)
             if status == 200:
@@ -160,7 +157,7 @@ def start_server(name: str, plugin: Path | None, script: Path | None, workdir: P
         time.sleep(0.05)
     if plugin is not None and f"Registering plugin '{plugin_name}'" not in server.log():
         server.terminate()
-        raise BenchError(f"{name}: Orthanc did not load {plugin}:\n{harness.tail(server.log())}")
+        raise BenchError(f"{name}: Orthanc did not load {plugin}:\n{tail(server.log())}")
     return server
 
 
@@ -172,7 +169,7 @@ def stop_servers(servers: Sequence[Server]) -> list[str]:
     for server in servers:
         code = server.wait()
         if code != 0:
-            problems.append(f"{server.name}: exit code {code}\n{harness.tail(server.log())}")
+            problems.append(f"{server.name}: exit code {code}\n{tail(server.log())}")
     return problems
 
 
@@ -286,7 +283,7 @@ def upload_all(port: int, files: Sequence[bytes], workers: int) -> float:
 
 def make_files(count: int, tag: str) -> list[bytes]:
     """`count` small distinct DICOM files (one patient, one study, one series)."""
-    import dicom_factory  # tests/dicom_factory.py (pydicom, numpy)
+    from orthanc_packaging import dicom_factory  # pydicom, numpy
     from pydicom.uid import generate_uid
 
     study, series = generate_uid(), generate_uid()

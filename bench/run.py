@@ -725,7 +725,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     for side in sides.values():
         if side.plugin is not None:
             log(f"{side.name:12} {side.plugin} {json.dumps(side.config) if side.config else ''}")
-    log(f"Orthanc: {args.orthanc_binary or lib.harness.ORTHANC_BINARY}, HttpThreadsCount "
+    log(f"Orthanc: {args.orthanc_binary or lib.ORTHANC_BINARY}, HttpThreadsCount "
         f"{args.http_threads} on every side, keep-alive, no --verbose")
 
     bench = Bench(args, sides)
@@ -752,7 +752,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         "date": started.isoformat(timespec="seconds"),
         "machine": machine(),
         "load_average": os.getloadavg(),
-        "versions": {**tool_versions(bench.binary or lib.harness.ORTHANC_BINARY), **bench.versions},
+        "versions": {**tool_versions(bench.binary or lib.ORTHANC_BINARY), **bench.versions},
         "settings": {k: (str(v) if isinstance(v, Path) else v) for k, v in vars(args).items()},
         "orthanc_config": bench.config,
         "samples": bench.samples,

@@ -3,6 +3,7 @@
 Three steps, each in its own module:
   parse.py     OrthancCPlugin.h --libclang--> model.Module (dumpable to JSON)
   classify.py  model.Module --type mapping--> bindings.Plan (+ coverage)
+               (with arguments.py, results.py, handwritten_plan.py, sdk_policy.py)
   render.py    bindings.Plan --Jinja2--> C++ sources, orthanc.pyi, reports
 
 Command line: python -m codegen --header PATH --output-dir DIR [--cache-dir DIR]

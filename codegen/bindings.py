@@ -144,7 +144,7 @@ class Wrapper:
 
 @dataclass
 class HandwrittenMethod:
-    """A method written by hand in src/ (codegen/handwritten.py)."""
+    """A method written by hand in src/ (codegen/handwritten/)."""
 
     name: str
     symbol: str  # C++ function at global scope
@@ -158,7 +158,7 @@ class HandwrittenMethod:
 
 @dataclass
 class HandwrittenFunction:
-    """A module function written by hand in src/ (codegen/handwritten.py)."""
+    """A module function written by hand in src/ (codegen/handwritten/)."""
 
     py_name: str
     sdk_names: List[str]
@@ -199,7 +199,7 @@ class Coverage(str, Enum):
     """How Python reaches an SDK function."""
 
     GENERATED = "generated"  # a generated wrapper, orthanc.<python_name>
-    HANDWRITTEN = "hand-written"  # src/, listed in codegen/handwritten.py
+    HANDWRITTEN = "hand-written"  # src/, listed in codegen/handwritten/
     DESTRUCTOR = "destructor"  # called when the Python object owning the handle dies
     INTERNAL = "used by the wrappers"  # `reason` says how
     NOT_WRAPPED = "not wrapped"  # `reason` says why

@@ -7,7 +7,7 @@
 PyObject* PyInitOrthancModule()
 {
   // generated::kModuleFunctions lists the generated wrappers, then the
-  // hand-written functions of src/ (codegen/handwritten.py).
+  // hand-written functions of src/ (codegen/handwritten/).
   static PyModuleDef definition = {
       PyModuleDef_HEAD_INIT, "orthanc",
       "Access to the Orthanc plugin SDK from Python (the Python plugin for Orthanc).",

@@ -11,7 +11,7 @@ from pydicom.dataset import Dataset
 from pydicom.uid import ExplicitVRLittleEndian, ImplicitVRLittleEndian
 from pynetdicom import AE, StoragePresentationContexts, evt
 
-from orthanc_server import free_port
+from orthanc_packaging.ports import free_port
 
 
 class StoragePeer:

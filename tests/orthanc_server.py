@@ -1,13 +1,13 @@
 """Start and stop a real Orthanc server that loads the Python plugin under test.
 
 Each server gets its own folder (storage, index, script, configuration, log)
-and free loopback ports.  Nothing here is specific to pytest: see conftest.py
+and free loopback ports (written by orthanc_packaging.orthanc_setup, which
+the benchmarks share).  Nothing here is specific to pytest: see conftest.py
 for the fixtures that wrap it.
 """
 
 from __future__ import annotations
 
-import json
 import os
 import re
 import signal
@@ -20,12 +20,11 @@ from pathlib import Path
 from typing import Any, Protocol
 
 import requests
-from orthanc_packaging.ports import free_port, release_port
+from orthanc_packaging.orthanc_setup import ORTHANC_BINARY, OrthancFiles, tail
 
 
 REPO_ROOT = Path(__file__).resolve().parent.parent
 SCRIPTS_DIR = Path(__file__).resolve().parent / "scripts"
-ORTHANC_BINARY = Path(os.environ.get("ORTHANC_BINARY", "/usr/sbin/Orthanc"))
 DEFAULT_PLUGIN = REPO_ROOT / "build" / "libOrthancPython.so"
 
 # Extra sys.path entries for the Python interpreter embedded in Orthanc
@@ -119,8 +118,6 @@ def host_view(path: str | Path) -> Path:
     return Path(root_dir) / path.relative_to("/")
 
 
-
-
 def load_script(name: str, replacements: Mapping[str, str] | None = None) -> str:
     """Text of tests/scripts/<name>, with literal substrings replaced.
 
@@ -133,10 +130,6 @@ def load_script(name: str, replacements: Mapping[str, str] | None = None) -> str
             raise ValueError(f"{old!r} does not occur in {name}")
         text = text.replace(old, new)
     return text
-
-
-def tail(text: str, lines: int = 60) -> str:
-    return "\n".join(text.splitlines()[-lines:])
 
 
 def _orthanc_env(extra: Mapping[str, str]) -> dict[str, str]:
@@ -155,17 +148,9 @@ def _orthanc_env(extra: Mapping[str, str]) -> dict[str, str]:
     return env
 
 
-@dataclass
-class OrthancSetup:
-    """Folder, script and configuration of one Orthanc run (written to disk)."""
-
-    workdir: Path
-    script_path: Path
-    config_path: Path
-    log_path: Path
-    http_port: int
-    dicom_port: int
-    aet: str
+class OrthancSetup(OrthancFiles):
+    """Folder, script and configuration of one Orthanc run that loads the
+    plugin under test, started with --verbose."""
 
     @classmethod
     def create(
@@ -176,59 +161,10 @@ class OrthancSetup:
         script_name: str = "script.py",
         aet: str = "ORTHANCTEST",
     ) -> OrthancSetup:
-        """Write the script (text, or copy of a file) and the JSON configuration.
-
-        `script` is either a Path to an existing script, which is used in place,
-        or the text of the script, written to workdir/script_name.
-        """
-        workdir.mkdir(parents=True, exist_ok=True)
-        if isinstance(script, Path):
-            script_path = script
-        else:
-            script_path = workdir / script_name
-            script_path.write_text(script, encoding="utf-8")
-        storage = workdir / "storage"
-        storage.mkdir(exist_ok=True)
-        http_port = free_port()
-        dicom_port = free_port()
-        config: dict[str, Any] = {
-            "Name": "python-plugin-tests",
-            "StorageDirectory": str(storage),
-            "IndexDirectory": str(storage),
-            "HttpPort": http_port,
-            "DicomPort": dicom_port,
-            "DicomAet": aet,
-            "RemoteAccessAllowed": False,
-            "AuthenticationEnabled": False,
-            "SaveJobs": False,
-            "Plugins": [str(plugin_path())],
-            "PythonScript": str(script_path),
-        }
-        config.update(extra_config or {})
-        # A None value in extra_config removes the option (e.g. "PythonScript": None).
-        config = {key: value for key, value in config.items() if value is not None}
-        for reserved, key in ((http_port, "HttpPort"), (dicom_port, "DicomPort")):
-            if config.get(key) != reserved:  # the test chose another one
-                release_port(reserved)
-        config_path = workdir / "orthanc.json"
-        config_path.write_text(json.dumps(config, indent=2), encoding="utf-8")
-        return cls(
-            workdir=workdir,
-            script_path=script_path,
-            config_path=config_path,
-            log_path=workdir / "orthanc.log",
-            http_port=int(config["HttpPort"]),
-            dicom_port=int(config["DicomPort"]),
-            aet=str(config["DicomAet"]),
-        )
+        return cls.write(workdir, script, [plugin_path()], extra_config, script_name, aet)
 
     def command(self) -> list[str]:
         return [str(ORTHANC_BINARY), "--verbose", str(self.config_path)]
-
-    def release_ports(self) -> None:
-        """Once Orthanc has exited: its ports may go to other servers."""
-        release_port(self.http_port)
-        release_port(self.dicom_port)
 
 
 @dataclass

@@ -1,5 +1,5 @@
 // The hand-written part of the `orthanc` module lives in src/ (callbacks in
-// src/callbacks/); codegen/handwritten.py lists it, and the generated
+// src/callbacks/); codegen/handwritten/ lists it, and the generated
 // OrthancGenerated.h declares each function and puts it in the method
 // tables.  This header only has the plugin's life-cycle hooks.
 #pragma once

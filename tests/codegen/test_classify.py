@@ -3,8 +3,9 @@
 from __future__ import annotations
 
 from codegen import bindings as b
-from codegen.classify import classify, text_signature
+from codegen.classify import classify
 from codegen.handwritten import Handwritten
+from codegen.handwritten_plan import text_signature
 
 
 def _status(plan, sdk_name):

@@ -8,7 +8,8 @@ import hashlib
 from pathlib import Path
 
 import pytest
-from orthanc_packaging import conan, conan_server
+from orthanc_packaging import conan
+from orthanc_packaging.conan import server as conan_server
 
 ROOT = Path(__file__).resolve().parents[2]
 

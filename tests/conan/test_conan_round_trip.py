@@ -1,4 +1,4 @@
-"""After the Conan round trip of `nox -s conan` (orthanc_packaging/conan.py:
+"""After the Conan round trip of `nox -s conan` (orthanc_packaging/conan/:
 create, upload to a loopback conan_server, remove, install back): the
 installed plugin and the isolated Conan home as a user would find them, and
 the plugin loaded into a real Orthanc.

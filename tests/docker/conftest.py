@@ -1,6 +1,6 @@
 """Fixtures of tests/docker.
 
-Unit tests (entrypoint, health check, packaging/orthanc_packaging/docker.py)
+Unit tests (entrypoint, health check, packaging/orthanc_packaging/docker/)
 run anywhere.
 The image tests start real containers of the image that `nox -s docker`
 built and names in ORTHANC_DOCKER_IMAGE; run alone, they skip without it.

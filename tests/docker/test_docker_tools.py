@@ -1,4 +1,4 @@
-"""packaging/orthanc_packaging/docker.py without a daemon: names, the build
+"""packaging/orthanc_packaging/docker/ without a daemon: names, the build
 context, the wheel mirror, the debootstrap slimming, the limits."""
 
 from __future__ import annotations
@@ -11,6 +11,7 @@ import types
 from pathlib import Path
 
 import pytest
+from orthanc_packaging.roots import SUITES
 
 ROOT = Path(__file__).resolve().parents[2]
 
@@ -26,14 +27,14 @@ def test_image_matrix_comes_from_the_suite_table(docker_tools: types.ModuleType)
         ("orthanc-python:4.1.0-py3.14-forky", False),
         ("orthanc-python:4.1.0-py3.11-bookworm", False),
     ]
-    args = docker_tools.build_args(docker_tools.SUITES["forky"], "4.1.0")
+    args = docker_tools.build_args(SUITES["forky"], "4.1.0")
     assert args["BASE_IMAGE"] == "debian:forky-slim" and args["PYTHON_VERSION"] == "3.14"
     assert args["BUILD_JOBS"] == "2"
 
 
 def test_dockerfile_defaults_match_the_default_tag(docker_tools: types.ModuleType) -> None:
     text = (ROOT / "docker" / "Dockerfile").read_text()
-    default = docker_tools.SUITES[docker_tools.IMAGE_SUITES[0]]
+    default = SUITES[docker_tools.IMAGE_SUITES[0]]
     assert text.count(f"ARG PYTHON_VERSION={default.python}\n") == 2  # builder and runtime
 
 

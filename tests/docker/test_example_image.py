@@ -7,7 +7,7 @@ import os
 
 import containers
 from containers import RunContainer
-from dicom_factory import make_dataset, to_bytes
+from orthanc_packaging.dicom_factory import make_dataset, to_bytes
 
 
 def test_pydicom_from_the_venv_decodes_an_upload(example_image: str,

@@ -12,7 +12,7 @@ from pathlib import Path
 import containers
 import pytest
 from containers import RunContainer
-from dicom_factory import make_dataset, to_bytes
+from orthanc_packaging.dicom_factory import make_dataset, to_bytes
 
 SCRIPTS = Path(__file__).resolve().parents[1] / "scripts"  # the Orthanc Book samples
 # The seed's /tmp/orthanc.json, as printed there.

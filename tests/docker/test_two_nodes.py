@@ -23,7 +23,7 @@ from pathlib import Path
 
 import containers
 import pytest
-from dicom_factory import make_dataset, to_bytes
+from orthanc_packaging.dicom_factory import make_dataset, to_bytes
 
 UPLOADS = 200
 KILL_AFTER = UPLOADS // 2  # acknowledged uploads before the kill

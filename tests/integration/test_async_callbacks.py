@@ -9,8 +9,7 @@ import re
 from concurrent.futures import ThreadPoolExecutor
 
 import pytest
-
-from dicom_factory import make_dicom
+from orthanc_packaging.dicom_factory import make_dicom
 from orthanc_server import StartOrthanc
 
 pytestmark = pytest.mark.ours

@@ -7,9 +7,9 @@ counts)."""
 from __future__ import annotations
 
 import pytest
-from dicom_factory import make_dataset, to_bytes
 from dicom_network import StoragePeer
 from dicom_scu import c_find, c_move
+from orthanc_packaging.dicom_factory import make_dataset, to_bytes
 from orthanc_server import StartOrthanc
 from pydicom.dataset import Dataset
 

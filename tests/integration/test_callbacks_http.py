@@ -10,8 +10,9 @@ import re
 import xml.etree.ElementTree as ET
 
 import pytest
-from dicom_factory import make_dicom
-from orthanc_server import StartOrthanc, free_port
+from orthanc_packaging.dicom_factory import make_dicom
+from orthanc_packaging.ports import free_port
+from orthanc_server import StartOrthanc
 
 CHUNKED = """\
 import json

@@ -10,7 +10,7 @@ import io
 import numpy as np
 import pydicom
 import pytest
-from dicom_factory import make_dataset, to_bytes
+from orthanc_packaging.dicom_factory import make_dataset, to_bytes
 from orthanc_server import StartOrthanc
 from PIL import Image
 

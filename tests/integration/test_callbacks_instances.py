@@ -9,7 +9,7 @@ from __future__ import annotations
 import re
 
 import pytest
-from dicom_factory import make_dataset, make_dicom, orthanc_instance_id, to_bytes
+from orthanc_packaging.dicom_factory import make_dataset, make_dicom, orthanc_instance_id, to_bytes
 from dicom_network import c_store
 from orthanc_server import StartOrthanc
 

@@ -10,8 +10,8 @@ import re
 from pathlib import Path
 
 import pytest
-from dicom_factory import make_dataset, orthanc_instance_id, to_bytes
 from dicom_scu import CommitmentPeer
+from orthanc_packaging.dicom_factory import make_dataset, orthanc_instance_id, to_bytes
 from orthanc_server import StartOrthanc
 
 STORAGE_AREA = """\

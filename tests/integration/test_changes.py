@@ -6,9 +6,8 @@ from collections.abc import Generator
 from pathlib import Path
 
 import pytest
-
-from dicom_factory import make_dataset, make_dicom, to_bytes
 from dicom_network import StoragePeer
+from orthanc_packaging.dicom_factory import make_dataset, make_dicom, to_bytes
 from orthanc_server import StartOrthanc, load_script
 
 

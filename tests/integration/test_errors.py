@@ -6,8 +6,7 @@ import re
 from pathlib import Path
 
 import pytest
-
-from dicom_factory import make_dicom
+from orthanc_packaging.dicom_factory import make_dicom
 from orthanc_server import StartFailingOrthanc, StartOrthanc
 
 RAISING_ROUTE = """\

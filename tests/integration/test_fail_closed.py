@@ -12,11 +12,11 @@ from collections import Counter
 from typing import Any
 
 import pytest
-from dicom_factory import make_dataset, make_dicom, to_bytes
 from dicom_network import StoragePeer, c_store
 from dicom_scu import c_find, c_move
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
+from orthanc_packaging.dicom_factory import make_dataset, make_dicom, to_bytes
 from orthanc_server import OrthancServer, StartOrthanc
 from pydicom.dataset import Dataset
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import json
 
-from dicom_factory import make_dicom
+from orthanc_packaging.dicom_factory import make_dicom
 from orthanc_server import OrthancServer, StartOrthanc, load_script
 
 

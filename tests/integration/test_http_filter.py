@@ -10,7 +10,8 @@ from typing import Any
 
 import pytest
 
-from orthanc_server import StartOrthanc, free_port, load_script
+from orthanc_packaging.ports import free_port
+from orthanc_server import StartOrthanc, load_script
 
 
 def test_filter_sample_allows_and_logs(orthanc_server: StartOrthanc) -> None:

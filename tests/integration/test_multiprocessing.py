@@ -9,9 +9,9 @@ from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 import requests
-
-from dicom_factory import make_dataset, orthanc_instance_id, to_bytes
-from orthanc_server import OrthancServer, StartOrthanc, free_port, load_script
+from orthanc_packaging.dicom_factory import make_dataset, orthanc_instance_id, to_bytes
+from orthanc_packaging.ports import free_port
+from orthanc_server import OrthancServer, StartOrthanc, load_script
 
 # The Book's loop takes about 4 s; 30 times fewer outer iterations keep the test quick.
 SHORTER_LOOP = {"for i in range(1000):": "for i in range(30):"}

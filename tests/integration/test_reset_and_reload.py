@@ -8,8 +8,7 @@ import time
 from pathlib import Path
 
 import pytest
-
-from dicom_factory import make_dicom
+from orthanc_packaging.dicom_factory import make_dicom
 from orthanc_server import OrthancServer, StartOrthanc
 
 pytestmark = pytest.mark.ours

@@ -16,9 +16,9 @@ from pathlib import Path
 from typing import Any, Mapping, Optional
 
 import pytest
-from dicom_factory import make_dataset, orthanc_instance_id, to_bytes
 from dicom_network import StoragePeer
 from dicom_scu import CommitmentPeer, c_find, c_move
+from orthanc_packaging.dicom_factory import make_dataset, orthanc_instance_id, to_bytes
 from orthanc_server import OrthancServer, StartOrthanc
 from pydicom.dataset import Dataset
 

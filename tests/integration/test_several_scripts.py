@@ -8,8 +8,7 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
-
-from dicom_factory import make_dicom
+from orthanc_packaging.dicom_factory import make_dicom
 from orthanc_server import StartFailingOrthanc, StartOrthanc
 
 pytestmark = pytest.mark.ours

@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
-from dicom_factory import CT_IMAGE_STORAGE, make_dataset, to_bytes
 from dicom_network import c_store
+from orthanc_packaging.dicom_factory import CT_IMAGE_STORAGE, make_dataset, to_bytes
 from orthanc_server import StartOrthanc, load_script
 
 EXPLICIT_LITTLE_ENDIAN = "1.2.840.10008.1.2.1"

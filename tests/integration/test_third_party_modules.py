@@ -9,7 +9,7 @@ import io
 import xlrd
 from PIL import Image
 
-from dicom_factory import make_dataset, make_dicom, to_bytes
+from orthanc_packaging.dicom_factory import make_dataset, make_dicom, to_bytes
 from orthanc_server import StartOrthanc, load_script
 
 OLE2_MAGIC = bytes.fromhex("D0CF11E0A1B11AE1")

@@ -25,7 +25,7 @@ from typing import Any
 
 import orthanc_server as harness
 import pytest
-from dicom_factory import make_dataset, to_bytes
+from orthanc_packaging.dicom_factory import make_dataset, to_bytes
 
 BUNDLE_VAR = "ORTHANC_LOADER_BUNDLE"
 PYTHONS_VAR = "ORTHANC_LOADER_PYTHONS"

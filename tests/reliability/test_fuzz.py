@@ -18,8 +18,7 @@ from typing import Any
 import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
-
-from dicom_factory import make_dicom
+from orthanc_packaging.dicom_factory import make_dicom
 
 from .conftest import StartQuiet
 from .support import Client, script

@@ -10,9 +10,8 @@ import time
 from collections import Counter
 
 import pytest
+from orthanc_packaging import dicom_factory
 from pydicom.uid import generate_uid
-
-import dicom_factory
 
 from .conftest import StartQuiet
 from .support import Client, python_tracebacks, script, wait_for

@@ -14,7 +14,7 @@ from pynetdicom.sop_class import StudyRootQueryRetrieveInformationModelFind, Ver
 
 import pytest
 
-import dicom_factory
+from orthanc_packaging import dicom_factory
 
 from .conftest import StartQuiet
 from .support import Client, python_tracebacks, script

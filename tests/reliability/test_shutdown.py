@@ -10,7 +10,7 @@ from pathlib import Path
 
 import pytest
 
-from dicom_factory import make_dicom
+from orthanc_packaging.dicom_factory import make_dicom
 
 import orthanc_server as harness
 

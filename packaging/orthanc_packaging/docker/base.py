@@ -16,9 +16,9 @@ import subprocess
 import tempfile
 from pathlib import Path
 
-from .docker_engine import Docker, DockerSetupError, apt_install
-from .report import Reporter
-from .roots import SUITES
+from ..report import Reporter
+from ..roots import SUITES
+from .engine import Docker, DockerSetupError, apt_install
 
 DEBIAN_MIRROR = "http://deb.debian.org/debian"
 

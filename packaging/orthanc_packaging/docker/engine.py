@@ -11,9 +11,9 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Callable, Sequence
 
-from . import system
-from .commands import Runner, run
-from .report import Reporter
+from .. import system
+from ..commands import Runner, run
+from ..report import Reporter
 
 DAEMON_START_SECONDS = 60.0
 

@@ -1,5 +1,5 @@
 """A conan_server on loopback with a fresh folder and a random password: the
-remote of the Conan round trip (conan.py)."""
+remote of the Conan round trip (session.py)."""
 
 from __future__ import annotations
 
@@ -10,7 +10,7 @@ import subprocess
 import time
 from pathlib import Path
 
-from .ports import free_port
+from ..ports import free_port
 
 SERVER_USER = "orthanc"
 SERVER_START_TIMEOUT = 30.0

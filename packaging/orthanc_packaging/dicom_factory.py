@@ -1,4 +1,5 @@
-"""Small, valid DICOM files made with pydicom, for feeding Orthanc in tests."""
+"""Small, valid DICOM files made with pydicom, for feeding Orthanc in the tests
+and the benchmarks (pydicom and numpy come with the tools venv)."""
 
 from __future__ import annotations
 
@@ -7,7 +8,12 @@ import io
 
 import numpy as np
 from pydicom.dataset import Dataset, FileMetaDataset
-from pydicom.uid import PYDICOM_IMPLEMENTATION_UID, UID, ExplicitVRLittleEndian, generate_uid
+from pydicom.uid import (
+    PYDICOM_IMPLEMENTATION_UID,
+    UID,
+    ExplicitVRLittleEndian,
+    generate_uid,
+)
 
 CT_IMAGE_STORAGE = "1.2.840.10008.5.1.4.1.1.2"
 SECONDARY_CAPTURE_STORAGE = "1.2.840.10008.5.1.4.1.1.7"

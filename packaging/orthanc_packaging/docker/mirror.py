@@ -21,9 +21,9 @@ import threading
 from pathlib import Path
 from typing import Iterator, Sequence
 
-from .docker_engine import DockerSetupError
-from .ports import free_port
-from .report import Reporter
+from ..ports import free_port
+from ..report import Reporter
+from .engine import DockerSetupError
 
 # Fixed so that the PIP_INDEX_URL build argument, part of the build cache
 # key, stays the same from one run to the next.
