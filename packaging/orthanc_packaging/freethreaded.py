@@ -1,7 +1,8 @@
 """Twin CPython builds in a Debian root: the same source with and without the GIL.
 
 No Debian suite packages a free-threaded CPython; forky carries the CPython
-3.14 source. The benchmarks and the `nogil` session need a free-threaded
+3.14 source, whose upstream tarball is pinned here (forky moves on, and the
+mirror does not always serve the source its index names). The benchmarks and the `nogil` session need a free-threaded
 build (``--disable-gil``, installed in /opt/python3.14t) and, to compare
 like with like, a GIL build of the same source with the same options
 (/opt/python3.14): Debian's own python3.14 is built with PGO and LTO, these
@@ -11,20 +12,24 @@ kept there; ``ensure_cpython`` does nothing when the interpreter exists.
 
 from __future__ import annotations
 
+import hashlib
 import shlex
+import urllib.request
 from dataclasses import dataclass
-from typing import Sequence
+from pathlib import Path
+from typing import Callable
 
 from . import roots
 from .report import Reporter
 
 SOURCE_PACKAGE = "python3.14"
+SOURCE_TARBALL = "python3.14_3.14.7.orig.tar.xz"  # Debian's copy of CPython 3.14.7's release tarball
+SOURCE_SHA256 = "3b48dac8fb59f62eaa67ac83c1eb12bda1b7a08406dd286e252c11a66be27f81"
 WORK_DIR = "/usr/src/orthanc-python-cpython"  # inside the root
-SOURCES_LIST = "/etc/apt/sources.list.d/orthanc-python-src.list"
 # What CPython's configure needs for the modules people use (ssl, sqlite3,
-# ctypes, lzma, readline, decimal...), and apt-get source's dpkg-source.
+# ctypes, lzma, readline, decimal...).
 BUILD_PACKAGES = (
-    "build-essential", "pkg-config", "dpkg-dev", "xz-utils", "libbz2-dev", "libexpat1-dev", "libffi-dev",
+    "build-essential", "pkg-config", "xz-utils", "libbz2-dev", "libexpat1-dev", "libffi-dev",
     "libgdbm-dev", "liblzma-dev", "libmpdec-dev", "libncurses-dev", "libreadline-dev", "libsqlite3-dev",
     "libssl-dev", "libzstd-dev", "uuid-dev", "zlib1g-dev",
 )
@@ -63,28 +68,39 @@ def configure_command(build: CPythonBuild) -> list[str]:
     return command
 
 
-def deb_src_line(sources_list: str) -> str | None:
-    """The deb-src twin of the root's first `deb` line, None if there is none."""
-    for line in sources_list.splitlines():
-        words = line.split()
-        if words and words[0] == "deb":
-            return " ".join(["deb-src", *words[1:]])
-    return None
+def source_url(mirror: str) -> str:
+    return f"{mirror.rstrip('/')}/pool/main/p/{SOURCE_PACKAGE}/{SOURCE_TARBALL}"
 
 
-def build_script(build: CPythonBuild, deb_src: str, apt_options: Sequence[str] = (), jobs: int = 2) -> str:
-    """The shell script (run inside the root) that fetches Debian's source of
-    CPython once, unpacks its upstream tarball into WORK_DIR/<name>, builds and installs."""
-    opts = " ".join(shlex.quote(o) for o in apt_options)
+def download(url: str) -> bytes:
+    with urllib.request.urlopen(url, timeout=300) as response:
+        data: bytes = response.read()
+    return data
+
+
+def fetch_source(target_dir: Path, mirror: str, get: Callable[[str], bytes] = download) -> Path:
+    """The pinned CPython tarball in `target_dir` (downloaded once, checksum verified)."""
+    target = target_dir / SOURCE_TARBALL
+    if target.is_file() and hashlib.sha256(target.read_bytes()).hexdigest() == SOURCE_SHA256:
+        return target
+    url = source_url(mirror)
+    data = get(url)
+    digest = hashlib.sha256(data).hexdigest()
+    if digest != SOURCE_SHA256:
+        raise roots.RootError(f"{url}: SHA-256 {digest}, expected {SOURCE_SHA256} (a changed or truncated download)")
+    target_dir.mkdir(parents=True, exist_ok=True)
+    target.write_bytes(data)
+    return target
+
+
+def build_script(build: CPythonBuild, jobs: int = 2) -> str:
+    """The shell script (run inside the root) that unpacks the pinned tarball
+    into WORK_DIR/<name>, builds and installs."""
     folder = f"{WORK_DIR}/{build.name}"
     steps = [
         "set -e",
-        f"echo {shlex.quote(deb_src)} > {SOURCES_LIST}",
-        f"mkdir -p {WORK_DIR} && cd {WORK_DIR}",
-        (f"if ! ls {SOURCE_PACKAGE}_*.orig.tar.* >/dev/null 2>&1; then apt-get {opts} update -qq"
-         f" && apt-get {opts} source --download-only -qq {SOURCE_PACKAGE}; fi"),
         f"rm -rf {folder} && mkdir -p {folder}",
-        f"tar -xf $(ls {SOURCE_PACKAGE}_*.orig.tar.* | head -n 1) --strip-components=1 -C {folder}",
+        f"tar -xf {WORK_DIR}/{SOURCE_TARBALL} --strip-components=1 -C {folder}",
         f"cd {folder}",
         " ".join(shlex.quote(word) for word in configure_command(build)),
         f"make -s -j{jobs}",
@@ -96,21 +112,18 @@ def build_script(build: CPythonBuild, deb_src: str, apt_options: Sequence[str] =
 
 
 def ensure_cpython(
-    root: roots.Root, build: CPythonBuild, reporter: Reporter | None = None, run: roots.Run = roots._run
+    root: roots.Root, build: CPythonBuild, reporter: Reporter | None = None, run: roots.Run = roots._run,
+    get: Callable[[str], bytes] = download,
 ) -> str:
     """`build`'s interpreter inside `root` (made first if missing; needs root)."""
     if root.has(build.executable):
         return build.executable
     root.ensure_packages(BUILD_PACKAGES, reporter, run)
-    try:
-        sources = root.host_path("/etc/apt/sources.list").read_text(encoding="utf-8")
-    except OSError:
-        sources = ""
-    deb_src = deb_src_line(sources) or f"deb-src {roots.mirror()} {root.suite.name} main"
+    fetch_source(root.host_path(WORK_DIR), roots.mirror(), get)
     if reporter:
-        reporter.line(f"{root.suite.name} root: building {build.name} from Debian's {SOURCE_PACKAGE} source "
+        reporter.line(f"{root.suite.name} root: building {build.name} from {SOURCE_TARBALL} "
                       f"into {build.prefix} (once, ~10 min)")
-    result = root.run(["sh", "-c", build_script(build, deb_src, roots.apt_options(root.suite))], run)
+    result = root.run(["sh", "-c", build_script(build)], run)
     if result.returncode != 0 or not root.has(build.executable):
         tail = (result.stderr or result.stdout or "").strip()[-600:]
         raise roots.RootError(f"{root.suite.name} root: building {build.name} failed: {tail}")

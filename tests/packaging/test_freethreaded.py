@@ -4,6 +4,7 @@ it with stand-in apt-get, tar, configure and make."""
 
 from __future__ import annotations
 
+import hashlib
 import json
 import subprocess
 from pathlib import Path
@@ -25,10 +26,30 @@ def test_only_the_free_threaded_twin_disables_the_gil():
     assert ft.FREE_THREADED.minor == ft.GIL_TWIN.minor == "3.14"
 
 
-def test_deb_src_line_follows_the_roots_deb_line():
-    text = "# comment\ndeb http://deb.debian.org/debian forky main\n"
-    assert ft.deb_src_line(text) == "deb-src http://deb.debian.org/debian forky main"
-    assert ft.deb_src_line("# nothing\n") is None
+TARBALL = b"stand-in tarball"
+
+
+def fake_get(calls):
+    def get(url):
+        calls.append(url)
+        return TARBALL
+    return get
+
+
+def test_the_source_is_fetched_once_and_checked(tmp_path, monkeypatch):
+    monkeypatch.setattr(ft, "SOURCE_SHA256", hashlib.sha256(TARBALL).hexdigest())
+    calls: list[str] = []
+    target = ft.fetch_source(tmp_path / "src", "http://mirror.example/debian/", fake_get(calls))
+    assert target.read_bytes() == TARBALL
+    assert calls == [f"http://mirror.example/debian/pool/main/p/python3.14/{ft.SOURCE_TARBALL}"]
+    ft.fetch_source(tmp_path / "src", "http://mirror.example/debian", fake_get(calls))
+    assert len(calls) == 1
+
+
+def test_a_tarball_with_another_checksum_is_refused(tmp_path):
+    with pytest.raises(roots.RootError, match="SHA-256 .* expected 3b48dac8"):
+        ft.fetch_source(tmp_path, "http://mirror.example/debian", lambda url: b"something else")
+    assert not (tmp_path / ft.SOURCE_TARBALL).exists()
 
 
 class FakeRoot(roots.Root):
@@ -61,52 +82,43 @@ def test_ensure_cpython_does_nothing_when_the_interpreter_exists(tmp_path):
     assert root.commands == []  # type: ignore[attr-defined]
 
 
-def test_ensure_cpython_builds_once_with_the_build_packages(tmp_path):
+def test_ensure_cpython_builds_once_with_the_build_packages(tmp_path, monkeypatch):
+    monkeypatch.setattr(ft, "SOURCE_SHA256", hashlib.sha256(TARBALL).hexdigest())
     root = FakeRoot(tmp_path, creates=True)
-    (tmp_path / "etc/apt").mkdir(parents=True)
-    (tmp_path / "etc/apt/sources.list").write_text("deb http://mirror.example/debian forky main\n")
-    assert ft.ensure_cpython(root, ft.FREE_THREADED) == ft.FREE_THREADED.executable
+    calls: list[str] = []
+    assert ft.ensure_cpython(root, ft.FREE_THREADED, get=fake_get(calls)) == ft.FREE_THREADED.executable
     install, build = root.commands  # type: ignore[attr-defined]
     assert "libssl-dev" in install and "libmpdec-dev" in install
-    assert "deb-src http://mirror.example/debian forky main" in build[2]
-    assert "--disable-gil" in build[2]
-    ft.ensure_cpython(root, ft.FREE_THREADED)
-    assert len(root.commands) == 2  # type: ignore[attr-defined]
+    assert (tmp_path / ft.WORK_DIR.lstrip("/") / ft.SOURCE_TARBALL).read_bytes() == TARBALL
+    assert "--disable-gil" in build[2] and ft.SOURCE_TARBALL in build[2]
+    ft.ensure_cpython(root, ft.FREE_THREADED, get=fake_get(calls))
+    assert len(root.commands) == 2 and len(calls) == 1  # type: ignore[attr-defined]
 
 
-def test_a_failed_build_says_what_failed(tmp_path):
+def test_a_failed_build_says_what_failed(tmp_path, monkeypatch):
+    monkeypatch.setattr(ft, "SOURCE_SHA256", hashlib.sha256(TARBALL).hexdigest())
     root = FakeRoot(tmp_path, creates=False)
     with pytest.raises(roots.RootError, match="building python3.14t failed: configure: error: no C compiler"):
-        ft.ensure_cpython(root, ft.FREE_THREADED)
+        ft.ensure_cpython(root, ft.FREE_THREADED, get=fake_get([]))
 
 
-def test_build_script_fetches_the_source_once_then_builds(tmp_path):
-    """The script run with stand-ins: apt-get source only when no tarball is there."""
+def test_build_script_unpacks_the_pinned_tarball_then_builds(tmp_path):
+    """The script run with stand-ins for tar, configure and make."""
     bin_dir, work, log = tmp_path / "bin", tmp_path / "work", tmp_path / "log"
     bin_dir.mkdir()
-    stub = f'#!/bin/sh\necho "$(basename $0) $*" >> {log}\n'
-    for tool in ("apt-get", "make"):
-        (bin_dir / tool).write_text(stub)
-        (bin_dir / tool).chmod(0o755)
+    (bin_dir / "make").write_text(f'#!/bin/sh\necho "make $*" >> {log}\n')
+    (bin_dir / "make").chmod(0o755)
     (bin_dir / "tar").write_text(f'#!/bin/bash\necho "tar $*" >> {log}\nfor d; do :; done\n'
                                  f'printf \'#!/bin/sh\\necho configure "$@" >> {log}\\n\' > "$d/configure"\n'
                                  'chmod +x "$d/configure"\n')
     (bin_dir / "tar").chmod(0o755)
     build = ft.CPythonBuild("python3.14t", str(tmp_path / "prefix"), free_threaded=True)
-    script = ft.build_script(build, "deb-src http://m/debian forky main", ["-o", "X=1"])
-    script = script.replace(ft.WORK_DIR, str(work)).replace(ft.SOURCES_LIST, str(tmp_path / "src.list"))
+    script = ft.build_script(build).replace(ft.WORK_DIR, str(work))
     script = script.replace(f"test -x {build.executable}", "true")
-    env = {"PATH": f"{bin_dir}:/usr/bin:/bin"}
-    subprocess.run(["sh", "-c", script], check=True, env=env)
-    first = log.read_text()
-    assert "apt-get -o X=1 source --download-only -qq python3.14" in first
-    assert "configure -q --disable-gil --enable-shared" in first and "make -s install" in first
-    (work / "python3.14_3.14.7.orig.tar.xz").write_text("")
-    log.write_text("")
-    subprocess.run(["sh", "-c", script], check=True, env=env)
-    again = log.read_text()
-    assert "apt-get" not in again and "tar -xf python3.14_3.14.7.orig.tar.xz" in again
-    assert (tmp_path / "src.list").read_text().strip() == "deb-src http://m/debian forky main"
+    subprocess.run(["sh", "-c", script], check=True, env={"PATH": f"{bin_dir}:/usr/bin:/bin"})
+    ran = log.read_text()
+    assert f"tar -xf {work}/{ft.SOURCE_TARBALL} --strip-components=1 -C {work}/python3.14t" in ran
+    assert "configure -q --disable-gil --enable-shared" in ran and "make -s install" in ran
 
 
 def test_bench_prepares_the_forky_root_and_both_twins(tmp_path):
