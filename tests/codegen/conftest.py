@@ -9,6 +9,7 @@ from pathlib import Path
 from typing import Dict
 
 import pytest
+from orthanc_packaging import sdk_headers
 
 from codegen.bindings import Plan
 from codegen.classify import classify
@@ -20,15 +21,17 @@ ROOT = Path(__file__).resolve().parents[2]
 
 DATA = Path(__file__).resolve().parent / "data"
 MINI_HEADER = DATA / "mini_sdk.h"
-REAL_HEADER = Path(os.environ.get("ORTHANC_SDK_HEADER", "/usr/include/orthanc/OrthancCPlugin.h"))
+# The figures of these tests are those of the SDK 1.10.1 header, pinned
+# (Debian's orthanc-dev 1.10.1, whatever this machine's own /usr/include holds).
+REAL_HEADER_OVERRIDE = os.environ.get("ORTHANC_SDK_HEADER")
 UPSTREAM_API = ROOT.parent / "shared" / "reference" / "upstream-4.0-api.json"
 
 
 @pytest.fixture(scope="session")
 def real_header() -> Path:
-    if not REAL_HEADER.is_file():
-        pytest.skip("Orthanc SDK header not installed (apt-get install orthanc-dev)")
-    return REAL_HEADER
+    if REAL_HEADER_OVERRIDE:
+        return Path(REAL_HEADER_OVERRIDE)
+    return sdk_headers.sdk_dir("1.10.1") / "orthanc" / sdk_headers.HEADER
 
 
 @pytest.fixture(scope="session")

@@ -14,7 +14,7 @@ ROOT = Path(__file__).resolve().parents[2]
 DATA = Path(__file__).resolve().parent / "data"
 
 
-def test_generated_cpp_compiles(real_output_dir):
+def test_generated_cpp_compiles(real_output_dir, real_header):
     compiler = shutil.which("g++")
     include = sysconfig.get_paths()["include"]
     if compiler is None or not (Path(include) / "Python.h").is_file():
@@ -23,7 +23,7 @@ def test_generated_cpp_compiles(real_output_dir):
     assert len(sources) == 3
     command = [
         compiler, "-std=c++17", "-Wall", "-Wextra", "-Werror", "-fsyntax-only",
-        "-I", str(ROOT / "src"), "-I", str(real_output_dir), "-I", include, *sources,
+        "-I", str(real_header.parent.parent), "-I", str(ROOT / "src"), "-I", str(real_output_dir), "-I", include, *sources,
     ]
     result = subprocess.run(command, capture_output=True, text=True)
     assert result.returncode == 0, result.stderr

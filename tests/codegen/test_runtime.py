@@ -163,7 +163,7 @@ def _handwritten_stubs(plan) -> str:
     return "\n".join(lines) + "\n"
 
 
-def test_generated_module_runs(real_output_dir, real_plan, tmp_path):
+def test_generated_module_runs(real_output_dir, real_plan, real_header, tmp_path):
     compiler = shutil.which("g++")
     include = sysconfig.get_paths()["include"]
     if compiler is None or not (Path(include) / "Python.h").is_file():
@@ -178,7 +178,7 @@ def test_generated_module_runs(real_output_dir, real_plan, tmp_path):
     sources += sorted(real_output_dir.glob("Orthanc*.cpp"))
     command = [
         compiler, "-std=c++17", "-shared", "-fPIC", "-O0", "-Wall", "-Wextra", "-Werror",
-        "-I", str(ROOT / "src"), "-I", str(real_output_dir), "-I", include,
+        "-I", str(real_header.parent.parent), "-I", str(ROOT / "src"), "-I", str(real_output_dir), "-I", include,
         *map(str, sources), "-o", str(module),
     ]
     build = subprocess.run(command, capture_output=True, text=True)

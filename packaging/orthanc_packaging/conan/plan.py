@@ -7,14 +7,13 @@ import os
 from dataclasses import dataclass
 from pathlib import Path
 
-from .. import discovery
+from .. import discovery, sdk_headers
 from ..version import read_version
 
 SDK_NAME = "orthanc-sdk"
 PLUGIN_NAME = "orthanc-python"
 SDK_VERSION = "1.10.1"  # the one recipes/orthanc-python requires
 DEFAULT_PYTHON = "3.11"
-DEFAULT_SDK_DIR = "/usr/include/orthanc"
 REMOTE = "orthanc-local"
 INIT_SYMBOL = "OrthancPluginInitialize"
 # Where tests/conan finds the plugin that came back from the server.
@@ -81,7 +80,8 @@ def make_plan(root: Path, tools_python: str, python_version: str = DEFAULT_PYTHO
         python_version=python_version,
         python_root=found.prefix if found else None,
         codegen_python=tools_python,  # the tools venv has libclang and Jinja2
-        sdk_dir=os.environ.get("ORTHANC_SDK_PATH", DEFAULT_SDK_DIR),
+        # the SDK_VERSION header, pinned: /usr/include/orthanc is another release on Debian 13
+        sdk_dir=os.environ.get("ORTHANC_SDK_PATH") or str(sdk_headers.sdk_dir(SDK_VERSION) / "orthanc"),
         plugin_version=read_version(root),
         jobs=os.cpu_count() or 2,
     )
