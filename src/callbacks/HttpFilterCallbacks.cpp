@@ -12,6 +12,7 @@
 #include "CallbackResult.h"
 #include "HttpRequest.h"
 #include "OrthancGenerated.h"
+#include "PythonCall.h"
 
 #include <string>
 
@@ -34,8 +35,8 @@ int32_t CallPython(OrthancPluginHttpMethod method, const char* uri, const char* 
       SetItem(kwargs.get(), "headers", DictFromPairs(headersCount, headersKeys, headersValues)) &&
       (method != OrthancPluginHttpMethod_Get ||  // as upstream: 'get' for GET only
        SetItem(kwargs.get(), "get", DictFromPairs(getArgumentsCount, getArgumentsKeys, getArgumentsValues)));
-  PyRef args = PyRef::Steal(Py_BuildValue("(s)", uri));
-  if (!ok || !args)
+  PyRef uriObject = Str(uri);
+  if (!ok || !uriObject)
   {
     ReportPythonError(where.c_str());
     return -1;
@@ -43,11 +44,9 @@ int32_t CallPython(OrthancPluginHttpMethod method, const char* uri, const char* 
 
   for (const PyRef& filter : filters_.Snapshot())
   {
-    PyRef result = PyRef::Steal(PyObject_Call(filter.get(), args.get(), kwargs.get()));
-    result = AwaitIfCoroutine(std::move(result), where);
+    PyRef result = CallPython(filter.get(), where, {uriObject.get()}, kwargs.get(), Coroutine::kAwaited);
     if (!result)
     {
-      ReportPythonError(where.c_str());
       return -1;
     }
     bool allowed = false;
