@@ -21,7 +21,7 @@ namespace
 CallbackList filters_;  // guarded by the GIL
 
 // 1: allowed, 0: forbidden, -1: error (Orthanc then refuses the request).
-int32_t CallPython(OrthancPluginHttpMethod method, const char* uri, const char* ip, uint32_t headersCount,
+int32_t RunFilters(OrthancPluginHttpMethod method, const char* uri, const char* ip, uint32_t headersCount,
                const char* const* headersKeys, const char* const* headersValues, uint32_t getArgumentsCount,
                const char* const* getArgumentsKeys, const char* const* getArgumentsValues)
 {
@@ -68,7 +68,7 @@ int32_t Filter(OrthancPluginHttpMethod method, const char* uri, const char* ip, 
                const char* const* getArgumentsKeys, const char* const* getArgumentsValues)
 {
   return python_stack::Run([&] {
-    return CallPython(method, uri, ip, headersCount, headersKeys, headersValues, getArgumentsCount, getArgumentsKeys,
+    return RunFilters(method, uri, ip, headersCount, headersKeys, headersValues, getArgumentsCount, getArgumentsKeys,
                       getArgumentsValues);
   });
 }

@@ -115,7 +115,7 @@ SharedMutex pendingMutex_;  // no GIL serializes a free-threaded build
 std::vector<std::pair<std::string, size_t>> pendingRoutes_;
 std::vector<std::thread> registering_;  // joined at plugin shutdown (never in a REST callback)
 
-OrthancPluginErrorCode CallPython(size_t slot, OrthancPluginRestOutput* output, const char* url,
+OrthancPluginErrorCode RunRoute(size_t slot, OrthancPluginRestOutput* output, const char* url,
                                   const OrthancPluginHttpRequest* request)
 {
   GilHold gil;
@@ -170,7 +170,7 @@ OrthancPluginErrorCode CallPython(size_t slot, OrthancPluginRestOutput* output, 
 OrthancPluginErrorCode CallRoute(size_t slot, OrthancPluginRestOutput* output, const char* url,
                                  const OrthancPluginHttpRequest* request)
 {
-  return AnswerOnce(output, "the REST callback", url, [&] { return CallPython(slot, output, url, request); });
+  return AnswerOnce(output, "the REST callback", url, [&] { return RunRoute(slot, output, url, request); });
 }
 
 // On Orthanc's HTTP threads (100 KiB stacks), on a big stack (PythonStack.h).

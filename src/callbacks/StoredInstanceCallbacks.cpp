@@ -16,7 +16,7 @@ namespace
 {
 CallbackList callbacks_;  // guarded by the GIL
 
-OrthancPluginErrorCode CallPython(const OrthancPluginDicomInstance* instance, const char* instanceId)
+OrthancPluginErrorCode RunCallbacks(const OrthancPluginDicomInstance* instance, const char* instanceId)
 {
   GilHold gil;
   const char* where = "the OnStoredInstance callback";
@@ -40,7 +40,7 @@ OrthancPluginErrorCode CallPython(const OrthancPluginDicomInstance* instance, co
 // On the HTTP thread of an upload (100 KiB stack), on a big stack (PythonStack.h).
 OrthancPluginErrorCode OnStoredInstance(const OrthancPluginDicomInstance* instance, const char* instanceId)
 {
-  return python_stack::Run([&] { return CallPython(instance, instanceId); });
+  return python_stack::Run([&] { return RunCallbacks(instance, instanceId); });
 }
 }  // namespace
 
