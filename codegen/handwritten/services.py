@@ -1,4 +1,4 @@
-"""The other hand-written functions (src/Images.cpp, src/Functions.cpp) and the
+"""The other hand-written functions (src/Images.cpp, src/HandwrittenFunctions.cpp) and the
 hand-written methods of the handle classes."""
 
 from __future__ import annotations
@@ -23,7 +23,7 @@ SERVICE_FUNCTIONS: List[Handwritten] = [
        "alive. Raises ValueError if buffer holds fewer than pitch * height bytes or if pitch is "
        "smaller than a row of pixels.",
        (_P + "CreateImageAccessor",)),
-    # Other functions (src/Functions.cpp).
+    # Other functions (src/HandwrittenFunctions.cpp).
     _f("LookupDictionary", "(name: str) -> Dict[str, int]",
        "Information about a DICOM tag of Orthanc's dictionary, from its name (e.g. 'PatientName') or "
        "its number ('0010,0010'): a dict with the keys Group, Element, ValueRepresentation "

@@ -13,6 +13,7 @@
 #include "../PluginContext.h"
 #include "CallbackList.h"
 #include "OrthancGenerated.h"
+#include "PythonCall.h"
 
 #include <condition_variable>
 #include <deque>
@@ -79,16 +80,13 @@ std::thread worker_;
 void Deliver(const ChangeEvent& event)
 {
   GilHold gil;
+  PyRef type = Int(event.type);
+  PyRef level = Int(event.level);
+  PyRef resourceId = Str(event.resourceId.c_str());
   for (const PyRef& callback : callbacks_.Snapshot())
   {
-    PyRef result = PyRef::Steal(PyObject_CallFunction(callback.get(), "iis", static_cast<int>(event.type),
-                                                      static_cast<int>(event.level),
-                                                      event.resourceId.c_str()));
-    result = AwaitIfCoroutine(std::move(result), "the OnChange callback");
-    if (!result)
-    {
-      ReportPythonError("the OnChange callback");
-    }
+    CallPython(callback.get(), "the OnChange callback", {type.get(), level.get(), resourceId.get()}, nullptr,
+               Coroutine::kAwaited);
   }
 }
 

@@ -10,6 +10,7 @@
 #include "CallbackList.h"
 #include "HttpRequest.h"
 #include "OrthancGenerated.h"
+#include "PythonCall.h"
 
 #include <array>
 #include <string>
@@ -86,11 +87,13 @@ OrthancPluginErrorCode HandleGetOrDelete(size_t slot, OrthancPluginRestOutput* o
   }
   BorrowedHandle outputObject(PyRef::Steal(generated::Wrap_RestOutput(output, false)));
   PyRef kwargs = RestRequestKeywords(request, false);
-  PyRef args = PyRef::Steal(Py_BuildValue("(Os)", outputObject.get(), url));
-  PyRef result = (outputObject.get() != nullptr && kwargs && args)
-                     ? PyRef::Steal(PyObject_Call(callback.get(), args.get(), kwargs.get()))
-                     : PyRef();
-  return result ? OrthancPluginErrorCode_Success : ReportPythonError(where.c_str());
+  if (!kwargs)
+  {
+    return ReportPythonError(where.c_str());
+  }
+  return CallPython(callback.get(), where, {outputObject.get(), Str(url).get()}, kwargs.get())
+             ? OrthancPluginErrorCode_Success
+             : OrthancPluginErrorCode_Plugin;
 }
 
 OrthancPluginErrorCode CreateReader(size_t slot, OrthancPluginServerChunkedRequestReader** reader, const char* url,
@@ -105,11 +108,14 @@ OrthancPluginErrorCode CreateReader(size_t slot, OrthancPluginServerChunkedReque
     return ReportMissingCallable(where.c_str());
   }
   PyRef kwargs = RestRequestKeywords(request, false);
-  PyRef args = PyRef::Steal(Py_BuildValue("(s)", url));
-  PyRef object = (kwargs && args) ? PyRef::Steal(PyObject_Call(factory.get(), args.get(), kwargs.get())) : PyRef();
-  if (!object)
+  if (!kwargs)
   {
     return ReportPythonError(where.c_str());
+  }
+  PyRef object = CallPython(factory.get(), where, {Str(url).get()}, kwargs.get());
+  if (!object)
+  {
+    return OrthancPluginErrorCode_Plugin;
   }
   *reader = reinterpret_cast<OrthancPluginServerChunkedRequestReader*>(new Reader{std::move(object), url});
   return OrthancPluginErrorCode_Success;
@@ -120,25 +126,31 @@ Reader& ReaderOf(OrthancPluginServerChunkedRequestReader* reader)
   return *reinterpret_cast<Reader*>(reader);
 }
 
+// reader.<method>(argument), through CallPython.
+OrthancPluginErrorCode CallReaderMethod(Reader& reader, const char* method, PyObject* argument)
+{
+  const std::string where = std::string("the chunked REST reader (") + method + ") for " + reader.uri;
+  PyRef function = PyRef::Steal(PyObject_GetAttrString(reader.object.get(), method));
+  if (!function)
+  {
+    return ReportPythonError(where.c_str());
+  }
+  return CallPython(function.get(), where, {argument}) ? OrthancPluginErrorCode_Success : OrthancPluginErrorCode_Plugin;
+}
+
 OrthancPluginErrorCode AddChunk(OrthancPluginServerChunkedRequestReader* handle, const void* data, uint32_t size)
 {
   Reader& reader = ReaderOf(handle);
   GilHold gil;
   PyRef chunk = PyRef::Steal(PyBytes_FromStringAndSize(static_cast<const char*>(data), static_cast<Py_ssize_t>(size)));
-  PyRef result = chunk ? PyRef::Steal(PyObject_CallMethod(reader.object.get(), "AddChunk", "O", chunk.get())) : PyRef();
-  return result ? OrthancPluginErrorCode_Success
-                : ReportPythonError(("the chunked REST reader (AddChunk) for " + reader.uri).c_str());
+  return CallReaderMethod(reader, "AddChunk", chunk.get());
 }
 
 OrthancPluginErrorCode ExecutePython(Reader& reader, OrthancPluginRestOutput* output)
 {
   GilHold gil;
   BorrowedHandle outputObject(PyRef::Steal(generated::Wrap_RestOutput(output, false)));
-  PyRef result = outputObject.get() != nullptr
-                     ? PyRef::Steal(PyObject_CallMethod(reader.object.get(), "Execute", "O", outputObject.get()))
-                     : PyRef();
-  return result ? OrthancPluginErrorCode_Success
-                : ReportPythonError(("the chunked REST reader (Execute) for " + reader.uri).c_str());
+  return CallReaderMethod(reader, "Execute", outputObject.get());
 }
 
 OrthancPluginErrorCode Execute(OrthancPluginServerChunkedRequestReader* handle, OrthancPluginRestOutput* output)

@@ -13,6 +13,7 @@
 #include "CallbackResult.h"
 #include "DicomScp.h"
 #include "OrthancGenerated.h"
+#include "PythonCall.h"
 
 #include <algorithm>
 #include <climits>
@@ -42,7 +43,7 @@ OrthancPluginErrorCode CheckAnsweredThroughObject(const PyRef& result, const cha
 {
   if (!result)
   {
-    return ReportPythonError(where);
+    return OrthancPluginErrorCode_Plugin;  // reported by CallPython
   }
   if (!callback_result::StrictNone(result.get(), where, "None: the answers are added with answers.*AddAnswer()",
                                    "the C-FIND fails"))
@@ -52,46 +53,32 @@ OrthancPluginErrorCode CheckAnsweredThroughObject(const PyRef& result, const cha
   return OrthancPluginErrorCode_Success;
 }
 
+// A C-FIND or worklist callback: callable(answers, query, issuerAet, calledAet).
+template <typename Answers, typename Query, typename WrapAnswers, typename WrapQuery>
+OrthancPluginErrorCode CallQueryCallback(const CallbackSlot& slot, const char* where, Answers* answers,
+                                         const Query* query, const char* issuerAet, const char* calledAet,
+                                         WrapAnswers wrapAnswers, WrapQuery wrapQuery)
+{
+  GilHold gil;
+  BorrowedHandle answersObject(PyRef::Steal(wrapAnswers(answers, false)));
+  BorrowedHandle queryObject(PyRef::Steal(wrapQuery(query, false)));
+  PyRef result = CallPython(slot, where, {answersObject.get(), queryObject.get(), Str(issuerAet).get(),
+                                          Str(calledAet).get()});
+  return CheckAnsweredThroughObject(result, where);
+}
+
 OrthancPluginErrorCode OnFind(OrthancPluginFindAnswers* answers, const OrthancPluginFindQuery* query,
                               const char* issuerAet, const char* calledAet)
 {
-  const char* where = "the C-FIND SCP callback";
-  GilHold gil;
-  PyRef callback = find_.Get();
-  if (!callback)
-  {
-    return ReportMissingCallable(where);
-  }
-  BorrowedHandle answersObject(PyRef::Steal(generated::Wrap_FindAnswers(answers, false)));
-  BorrowedHandle queryObject(PyRef::Steal(generated::Wrap_FindQuery(query, false)));
-  if (answersObject.get() == nullptr || queryObject.get() == nullptr)
-  {
-    return ReportPythonError(where);
-  }
-  PyRef result = PyRef::Steal(PyObject_CallFunction(callback.get(), "OOss", answersObject.get(), queryObject.get(),
-                                                    issuerAet, calledAet));
-  return CheckAnsweredThroughObject(result, where);
+  return CallQueryCallback(find_, "the C-FIND SCP callback", answers, query, issuerAet, calledAet,
+                           generated::Wrap_FindAnswers, generated::Wrap_FindQuery);
 }
 
 OrthancPluginErrorCode OnWorklist(OrthancPluginWorklistAnswers* answers, const OrthancPluginWorklistQuery* query,
                                   const char* issuerAet, const char* calledAet)
 {
-  const char* where = "the worklist callback";
-  GilHold gil;
-  PyRef callback = worklist_.Get();
-  if (!callback)
-  {
-    return ReportMissingCallable(where);
-  }
-  BorrowedHandle answersObject(PyRef::Steal(generated::Wrap_WorklistAnswers(answers, false)));
-  BorrowedHandle queryObject(PyRef::Steal(generated::Wrap_WorklistQuery(query, false)));
-  if (answersObject.get() == nullptr || queryObject.get() == nullptr)
-  {
-    return ReportPythonError(where);
-  }
-  PyRef result = PyRef::Steal(PyObject_CallFunction(callback.get(), "OOss", answersObject.get(), queryObject.get(),
-                                                    issuerAet, calledAet));
-  return CheckAnsweredThroughObject(result, where);
+  return CallQueryCallback(worklist_, "the worklist callback", answers, query, issuerAet, calledAet,
+                           generated::Wrap_WorklistAnswers, generated::Wrap_WorklistQuery);
 }
 
 // --- C-MOVE -------------------------------------------------------------------
@@ -170,15 +157,12 @@ OrthancPluginErrorCode ApplyMove(void* driver)
 {
   const char* where = "the C-MOVE SCP callback";
   GilHold gil;
-  PyRef callback = move_.Get();
   PyRef kwargs = static_cast<MoveRequest*>(driver)->Keywords();
-  PyRef args = PyRef::Steal(PyTuple_New(0));
-  if (!callback || !kwargs || !args)
+  if (!kwargs)
   {
     return ReportPythonError(where);
   }
-  PyRef result = PyRef::Steal(PyObject_Call(callback.get(), args.get(), kwargs.get()));
-  return result ? OrthancPluginErrorCode_Success : ReportPythonError(where);
+  return CallPython(move_, where, {}, kwargs.get()) ? OrthancPluginErrorCode_Success : OrthancPluginErrorCode_Plugin;
 }
 
 void FreeMove(void* driver)
@@ -196,14 +180,15 @@ void* CreateMove2(OrthancPluginResourceType level, const char* patientId, const 
                                                       seriesInstanceUid, sopInstanceUid, originatorAet, sourceAet,
                                                       targetAet, originatorId));
   GilHold gil;
-  PyRef factory = moveDriverFactory.Get();
+  const char* where = "the C-MOVE SCP callback (creation of the driver)";
   PyRef kwargs = request->Keywords();
-  PyRef args = PyRef::Steal(PyTuple_New(0));
-  PyRef driver = (factory && kwargs && args) ? PyRef::Steal(PyObject_Call(factory.get(), args.get(), kwargs.get()))
-                                             : PyRef();
+  PyRef driver = kwargs ? CallPython(moveDriverFactory, where, {}, kwargs.get()) : PyRef();
   if (!driver)
   {
-    ReportPythonError("the C-MOVE SCP callback (creation of the driver)");
+    if (!kwargs)
+    {
+      ReportPythonError(where);
+    }
     return nullptr;  // Orthanc answers the C-MOVE with a failure
   }
   return new PythonMoveDriver{std::move(driver), false};
@@ -213,15 +198,11 @@ uint32_t GetMoveSize2(void* driver)
 {
   const char* where = "the C-MOVE SCP callback (getMoveSize)";
   GilHold gil;
-  PyRef callback = getMoveSize.Get();
-  PyRef result = callback ? PyRef::Steal(PyObject_CallFunctionObjArgs(
-                                callback.get(), static_cast<PythonMoveDriver*>(driver)->driver.get(), nullptr))
-                          : PyRef();
+  PyRef result = CallPython(getMoveSize, where, {static_cast<PythonMoveDriver*>(driver)->driver.get()});
   // Without a count, 0 would report the C-MOVE as done: instead one
   // sub-operation runs, and fails (ApplyMove2), so that the peer sees a failure.
   if (!result)
   {
-    ReportPythonError(where);
     static_cast<PythonMoveDriver*>(driver)->failed = true;
     return 1;
   }
@@ -243,24 +224,16 @@ OrthancPluginErrorCode ApplyMove2(void* driver)
     return OrthancPluginErrorCode_Plugin;
   }
   GilHold gil;
-  PyRef callback = applyMove.Get();
-  PyRef result = callback ? PyRef::Steal(PyObject_CallFunctionObjArgs(
-                                callback.get(), static_cast<PythonMoveDriver*>(driver)->driver.get(), nullptr))
-                          : PyRef();
-  return result ? OrthancPluginErrorCode_Success : ReportPythonError(where);
+  return CallPython(applyMove, where, {static_cast<PythonMoveDriver*>(driver)->driver.get()})
+             ? OrthancPluginErrorCode_Success
+             : OrthancPluginErrorCode_Plugin;
 }
 
 void FreeMove2(void* driver)
 {
   GilHold gil;
   std::unique_ptr<PythonMoveDriver> owned(static_cast<PythonMoveDriver*>(driver));
-  PyRef callback = freeMove.Get();
-  PyRef result = callback ? PyRef::Steal(PyObject_CallFunctionObjArgs(callback.get(), owned->driver.get(), nullptr))
-                          : PyRef();
-  if (callback && !result)
-  {
-    ReportPythonError("the C-MOVE SCP callback (freeMove)");
-  }
+  CallPython(freeMove, "the C-MOVE SCP callback (freeMove)", {owned->driver.get()});
 }  // `owned` (and the Python driver) go away here, with the GIL held
 
 bool CheckNoMoveHandler(const char* function)

@@ -14,6 +14,7 @@
 #include "CallbackList.h"
 #include "DicomScp.h"
 #include "OrthancGenerated.h"
+#include "PythonCall.h"
 
 #if ORTHANC_PLUGINS_VERSION_IS_ABOVE(1, 12, 10)
 
@@ -39,20 +40,10 @@ OrthancPluginErrorCode CallQueryCallback(const CallbackSlot& slot, const char* w
                                          WrapAnswers wrapAnswers, WrapQuery wrapQuery)
 {
   GilHold gil;
-  PyRef callback = slot.Get();
-  if (!callback)
-  {
-    return ReportMissingCallable(where);
-  }
   BorrowedHandle answersObject(PyRef::Steal(wrapAnswers(answers, false)));
   BorrowedHandle queryObject(PyRef::Steal(wrapQuery(query, false)));
   BorrowedHandle connectionObject = Connection(connection);
-  if (answersObject.get() == nullptr || queryObject.get() == nullptr || connectionObject.get() == nullptr)
-  {
-    return ReportPythonError(where);
-  }
-  PyRef result = PyRef::Steal(PyObject_CallFunctionObjArgs(callback.get(), answersObject.get(), queryObject.get(),
-                                                           connectionObject.get(), nullptr));
+  PyRef result = CallPython(slot, where, {answersObject.get(), queryObject.get(), connectionObject.get()});
   return dicom_scp::CheckAnsweredThroughObject(result, where);
 }
 
@@ -95,7 +86,6 @@ void* CreateMove3(OrthancPluginResourceType level, const char* patientId, const 
 {
   const char* where = "the C-MOVE SCP callback (creation of the driver)";
   GilHold gil;
-  PyRef factory = dicom_scp::moveDriverFactory.Get();
   const char* levelName = LevelName(level);
   if (levelName == nullptr)
   {
@@ -112,12 +102,13 @@ void* CreateMove3(OrthancPluginResourceType level, const char* patientId, const 
                            "SOPInstanceUID", Text(sopInstanceUid), "TargetAET", Text(targetAet), "OriginatorID",
                            static_cast<int>(originatorId)))
                      : PyRef();
-  PyRef args = PyRef::Steal(PyTuple_New(0));
-  PyRef driver = (factory && kwargs && args) ? PyRef::Steal(PyObject_Call(factory.get(), args.get(), kwargs.get()))
-                                             : PyRef();
+  PyRef driver = kwargs ? CallPython(dicom_scp::moveDriverFactory, where, {}, kwargs.get()) : PyRef();
   if (!driver)
   {
-    ReportPythonError(where);
+    if (!kwargs)
+    {
+      ReportPythonError(where);
+    }
     return nullptr;  // Orthanc answers the C-MOVE with a failure
   }
   return new dicom_scp::PythonMoveDriver{std::move(driver), false};
@@ -137,17 +128,14 @@ OrthancPluginErrorCode CommitmentFactory2(void** handler, const char* jobId, con
   const char* where = "the storage commitment SCP callback";
   *handler = nullptr;
   GilHold gil;
-  PyRef callback = commitmentFactory2_.Get();
   PyRef classes = ListOfStrings(sopClassUids, countInstances);
   PyRef instances = ListOfStrings(sopInstanceUids, countInstances);
   BorrowedHandle connectionObject = Connection(connection);
-  PyRef driver = (callback && classes && instances && connectionObject.get() != nullptr)
-                     ? PyRef::Steal(PyObject_CallFunction(callback.get(), "ssOOO", Text(jobId), Text(transactionUid),
-                                                          classes.get(), instances.get(), connectionObject.get()))
-                     : PyRef();
+  PyRef driver = CallPython(commitmentFactory2_, where, {Str(Text(jobId)).get(), Str(Text(transactionUid)).get(),
+                                                         classes.get(), instances.get(), connectionObject.get()});
   if (!driver)
   {
-    return ReportPythonError(where);
+    return OrthancPluginErrorCode_Plugin;
   }
   // None: this plugin does not handle the request (Orthanc then does).
   *handler = (driver.get() == Py_None) ? nullptr : new CommitmentHandler{std::move(driver)};
@@ -165,13 +153,11 @@ OrthancPluginErrorCode CommitmentLookup2(OrthancPluginStorageCommitmentFailureRe
 {
   const char* where = "the storage commitment SCP lookup";
   GilHold gil;
-  PyRef callback = commitmentLookup2_.Get();
-  PyRef result = callback ? PyRef::Steal(PyObject_CallFunction(callback.get(), "ssO", sopClassUid, sopInstanceUid,
-                                                               static_cast<CommitmentHandler*>(handler)->driver.get()))
-                          : PyRef();
+  PyRef result = CallPython(commitmentLookup2_, where, {Str(sopClassUid).get(), Str(sopInstanceUid).get(),
+                                                        static_cast<CommitmentHandler*>(handler)->driver.get()});
   if (!result)
   {
-    return ReportPythonError(where);
+    return OrthancPluginErrorCode_Plugin;
   }
   if (!PyLong_Check(result.get()) || PyBool_Check(result.get()))
   {

@@ -12,6 +12,7 @@
 #include "CallbackResult.h"
 #include "HttpRequest.h"
 #include "OrthancGenerated.h"
+#include "PythonCall.h"
 
 #include <string>
 
@@ -20,7 +21,7 @@ namespace
 CallbackList filters_;  // guarded by the GIL
 
 // 1: allowed, 0: forbidden, -1: error (Orthanc then refuses the request).
-int32_t CallPython(OrthancPluginHttpMethod method, const char* uri, const char* ip, uint32_t headersCount,
+int32_t RunFilters(OrthancPluginHttpMethod method, const char* uri, const char* ip, uint32_t headersCount,
                const char* const* headersKeys, const char* const* headersValues, uint32_t getArgumentsCount,
                const char* const* getArgumentsKeys, const char* const* getArgumentsValues)
 {
@@ -34,8 +35,8 @@ int32_t CallPython(OrthancPluginHttpMethod method, const char* uri, const char* 
       SetItem(kwargs.get(), "headers", DictFromPairs(headersCount, headersKeys, headersValues)) &&
       (method != OrthancPluginHttpMethod_Get ||  // as upstream: 'get' for GET only
        SetItem(kwargs.get(), "get", DictFromPairs(getArgumentsCount, getArgumentsKeys, getArgumentsValues)));
-  PyRef args = PyRef::Steal(Py_BuildValue("(s)", uri));
-  if (!ok || !args)
+  PyRef uriObject = Str(uri);
+  if (!ok || !uriObject)
   {
     ReportPythonError(where.c_str());
     return -1;
@@ -43,11 +44,9 @@ int32_t CallPython(OrthancPluginHttpMethod method, const char* uri, const char* 
 
   for (const PyRef& filter : filters_.Snapshot())
   {
-    PyRef result = PyRef::Steal(PyObject_Call(filter.get(), args.get(), kwargs.get()));
-    result = AwaitIfCoroutine(std::move(result), where);
+    PyRef result = CallPython(filter.get(), where, {uriObject.get()}, kwargs.get(), Coroutine::kAwaited);
     if (!result)
     {
-      ReportPythonError(where.c_str());
       return -1;
     }
     bool allowed = false;
@@ -69,7 +68,7 @@ int32_t Filter(OrthancPluginHttpMethod method, const char* uri, const char* ip, 
                const char* const* getArgumentsKeys, const char* const* getArgumentsValues)
 {
   return python_stack::Run([&] {
-    return CallPython(method, uri, ip, headersCount, headersKeys, headersValues, getArgumentsCount, getArgumentsKeys,
+    return RunFilters(method, uri, ip, headersCount, headersKeys, headersValues, getArgumentsCount, getArgumentsKeys,
                       getArgumentsValues);
   });
 }

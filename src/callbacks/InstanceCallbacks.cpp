@@ -12,6 +12,7 @@
 #include "CallbackList.h"
 #include "CallbackResult.h"
 #include "OrthancGenerated.h"
+#include "PythonCall.h"
 
 #include <cstring>
 #include <string>
@@ -50,17 +51,14 @@ OrthancPluginReceivedInstanceAction CallReceivedInstance(OrthancPluginMemoryBuff
   PyRef callback = receivedInstance_.Get();
   if (!callback)
   {
-    return OrthancPluginReceivedInstanceAction_KeepAsIs;
+    return OrthancPluginReceivedInstanceAction_KeepAsIs;  // no longer registered (a reload): kept as it is
   }
   PyRef dicom = PyRef::Steal(PyBytes_FromStringAndSize(static_cast<const char*>(data), static_cast<Py_ssize_t>(size)));
-  PyRef result = dicom ? PyRef::Steal(PyObject_CallFunction(callback.get(), "Oi", dicom.get(), static_cast<int>(origin)))
-                       : PyRef();
-  result = AwaitIfCoroutine(std::move(result), "the received instance callback");
+  PyRef originObject = Int(origin);
+  PyRef result = CallPython(callback.get(), where, {dicom.get(), originObject.get()}, nullptr, Coroutine::kAwaited);
   if (!result)
   {
-    // As upstream: the instance is kept as it is.
-    ReportPythonError(where);
-    return OrthancPluginReceivedInstanceAction_KeepAsIs;
+    return OrthancPluginReceivedInstanceAction_KeepAsIs;  // as upstream: the instance is kept as it is
   }
 
   // (action, modified DICOM or None); a bare action is accepted too.  A
@@ -107,24 +105,32 @@ OrthancPluginReceivedInstanceAction CallReceivedInstance(OrthancPluginMemoryBuff
   return OrthancPluginReceivedInstanceAction_Modify;
 }
 
+// Calls the incoming instance filter in `slot` (none registered, as after a
+// reload that removed it: the instance is stored); its result, or empty
+// (reported) on failure.
+PyRef CallIncomingFilter(const CallbackSlot& slot, const char* where, const OrthancPluginDicomInstance* instance,
+                         bool& registered)
+{
+  PyRef callback = slot.Get();
+  registered = static_cast<bool>(callback);
+  if (!registered)
+  {
+    return PyRef();
+  }
+  BorrowedHandle dicom(PyRef::Steal(generated::Wrap_DicomInstance(instance, false)));
+  return CallPython(callback.get(), where, {dicom.get()}, nullptr, Coroutine::kAwaited);
+}
+
 // 1: store the instance, 0: discard it (with *dimseStatus), -1: error.
 int32_t CallIncomingCStore(uint16_t* dimseStatus, const OrthancPluginDicomInstance* instance)
 {
   const char* where = "the incoming C-STORE instance filter";
   GilHold gil;
-  PyRef callback = cstoreFilter_.Get();
-  if (!callback)
-  {
-    return 1;
-  }
-  BorrowedHandle dicom(PyRef::Steal(generated::Wrap_DicomInstance(instance, false)));
-  PyRef result = dicom.get() != nullptr ? PyRef::Steal(PyObject_CallFunctionObjArgs(callback.get(), dicom.get(), nullptr))
-                                        : PyRef();
-  result = AwaitIfCoroutine(std::move(result), "the incoming instance filter");
+  bool registered = false;
+  PyRef result = CallIncomingFilter(cstoreFilter_, where, instance, registered);
   if (!result)
   {
-    ReportPythonError(where);
-    return -1;
+    return registered ? -1 : 1;
   }
   long status = 0;
   if (!callback_result::StrictInt(result.get(), where, 0, 0xffff,
@@ -146,19 +152,11 @@ int32_t CallIncomingDicomInstance(const OrthancPluginDicomInstance* instance)
 {
   const char* where = "the incoming DICOM instance filter";
   GilHold gil;
-  PyRef callback = dicomFilter_.Get();
-  if (!callback)
-  {
-    return 1;
-  }
-  BorrowedHandle dicom(PyRef::Steal(generated::Wrap_DicomInstance(instance, false)));
-  PyRef result = dicom.get() != nullptr ? PyRef::Steal(PyObject_CallFunctionObjArgs(callback.get(), dicom.get(), nullptr))
-                                        : PyRef();
-  result = AwaitIfCoroutine(std::move(result), "the incoming instance filter");
+  bool registered = false;
+  PyRef result = CallIncomingFilter(dicomFilter_, where, instance, registered);
   if (!result)
   {
-    ReportPythonError(where);
-    return -1;
+    return registered ? -1 : 1;
   }
   bool accepted = false;
   if (!callback_result::StrictBool(result.get(), where, "the instance is refused", accepted))

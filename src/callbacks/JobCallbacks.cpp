@@ -11,6 +11,7 @@
 #include "CallbackList.h"
 #include "CallbackResult.h"
 #include "OrthancGenerated.h"
+#include "PythonCall.h"
 
 #include <cstring>
 #include <memory>
@@ -41,20 +42,28 @@ std::string Where(const PythonJob& job, const char* method)
   return "the job " + job.type + " (" + method + ")";
 }
 
-// Calls job.<method>(*args); an empty PyRef (no exception) if the method does not exist and is optional.
-PyRef CallMethod(PythonJob& job, const char* method, bool optional, PyObject* argument = nullptr)
+// Calls job.<method>(argument) (no argument if nullptr) through CallPython, which reports a failure.
+// Empty if it failed, or if the method is optional and absent (then `absent` is set, nothing is reported).
+PyRef CallMethod(PythonJob& job, const char* method, bool optional, PyObject* argument = nullptr,
+                 bool* absent = nullptr)
 {
+  const std::string where = Where(job, method);
   PyRef function = PyRef::Steal(PyObject_GetAttrString(job.object.get(), method));
-  if (!function)
+  if (!function && optional && PyErr_ExceptionMatches(PyExc_AttributeError))
   {
-    if (optional && PyErr_ExceptionMatches(PyExc_AttributeError))
+    PyErr_Clear();
+    if (absent != nullptr)
     {
-      PyErr_Clear();
+      *absent = true;
     }
     return PyRef();
   }
-  // (PyObject_CallOneArg and PyObject_CallNoArgs are Python 3.9+.)
-  return PyRef::Steal(PyObject_CallFunctionObjArgs(function.get(), argument, nullptr));
+  if (!function)
+  {
+    ReportPythonError(where.c_str());
+    return PyRef();
+  }
+  return argument != nullptr ? CallPython(function.get(), where, {argument}) : CallPython(function.get(), where, {});
 }
 
 // str as is; any other object (dict, list...) through json.dumps(); nullptr with an exception on failure.
@@ -92,10 +101,6 @@ float GetProgress(void* handle)
   PyRef result = CallMethod(job, "GetProgress", true);
   if (!result)
   {
-    if (PyErr_Occurred() != nullptr)
-    {
-      ReportPythonError(Where(job, "GetProgress").c_str());
-    }
     return 0;
   }
   if (PyBool_Check(result.get()) || !(PyFloat_Check(result.get()) || PyLong_Check(result.get())))
@@ -122,7 +127,7 @@ const char* GetContent(void* handle)
   const char* text = result ? KeepJsonText(result.get(), job.content) : nullptr;
   if (text == nullptr)
   {
-    if (PyErr_Occurred() != nullptr)
+    if (PyErr_Occurred() != nullptr)  // KeepJsonText failed
     {
       ReportPythonError(Where(job, "GetContent").c_str());
     }
@@ -140,11 +145,7 @@ const char* GetSerialized(void* handle)
   PyRef result = CallMethod(job, "GetSerialized", true);
   if (!result || result.get() == Py_None)
   {
-    if (PyErr_Occurred() != nullptr)
-    {
-      ReportPythonError(Where(job, "GetSerialized").c_str());
-    }
-    return nullptr;  // the job cannot be serialized
+    return nullptr;  // the job cannot be serialized (or GetSerialized failed: reported)
   }
   const char* text = KeepJsonText(result.get(), job.serialized);
   if (text == nullptr)
@@ -161,7 +162,6 @@ OrthancPluginJobStepStatus Step(void* handle)
   PyRef result = CallMethod(job, "Step", false);
   if (!result)
   {
-    ReportPythonError(Where(job, "Step").c_str());
     return OrthancPluginJobStepStatus_Failure;
   }
   long status = 0;
@@ -179,26 +179,26 @@ OrthancPluginErrorCode Stop(void* handle, OrthancPluginJobStopReason reason)
   PythonJob& job = JobOf(handle);
   GilHold gil;
   PyRef argument = PyRef::Steal(PyLong_FromLong(reason));
-  PyRef result = argument ? CallMethod(job, "Stop", false, argument.get()) : PyRef();
-  return result ? OrthancPluginErrorCode_Success : ReportPythonError(Where(job, "Stop").c_str());
+  if (!argument)
+  {
+    return ReportPythonError(Where(job, "Stop").c_str());
+  }
+  return CallMethod(job, "Stop", false, argument.get()) ? OrthancPluginErrorCode_Success : OrthancPluginErrorCode_Plugin;
 }
 
 OrthancPluginErrorCode Reset(void* handle)
 {
   PythonJob& job = JobOf(handle);
   GilHold gil;
-  PyRef result = CallMethod(job, "Reset", false);
-  return result ? OrthancPluginErrorCode_Success : ReportPythonError(Where(job, "Reset").c_str());
+  return CallMethod(job, "Reset", false) ? OrthancPluginErrorCode_Success : OrthancPluginErrorCode_Plugin;
 }
 
 OrthancPluginJob* Unserialize(const char* jobType, const char* serialized)
 {
   GilHold gil;
-  PyRef callback = unserializer_.Get();
-  PyRef result = callback ? PyRef::Steal(PyObject_CallFunction(callback.get(), "ss", jobType, serialized)) : PyRef();
+  PyRef result = CallPython(unserializer_, "the jobs unserializer", {Str(jobType).get(), Str(serialized).get()});
   if (!result)
   {
-    ReportPythonError("the jobs unserializer");
     return nullptr;
   }
   if (result.get() == Py_None)
@@ -217,13 +217,16 @@ OrthancPluginJob* Unserialize(const char* jobType, const char* serialized)
   }
   return static_cast<OrthancPluginJob*>(job);
 }
-}  // namespace
 
-PyObject* CreateJob(PyObject* /* module */, PyObject* args)
+// orthanc.<function>(job, jobType): checks the job's methods, then `create(job, type)`
+// (OrthancPluginCreateJob or CreateJob2) without the GIL.
+template <typename Create>
+PyObject* CreateJobWith(PyObject* args, const char* function, Create create)
 {
   PyObject* object = nullptr;
   const char* type = nullptr;
-  if (!PyArg_ParseTuple(args, "Os:CreateJob", &object, &type))
+  const std::string format = std::string("Os:") + function;
+  if (!PyArg_ParseTuple(args, format.c_str(), &object, &type))
   {
     return nullptr;
   }
@@ -231,7 +234,7 @@ PyObject* CreateJob(PyObject* /* module */, PyObject* args)
   {
     if (!PyObject_HasAttrString(object, method))
     {
-      return PyErr_Format(PyExc_TypeError, "CreateJob: the job must have a %s() method", method);
+      return PyErr_Format(PyExc_TypeError, "%s: the job must have a %s() method", function, method);
     }
   }
   auto job = std::make_unique<PythonJob>();
@@ -242,8 +245,7 @@ PyObject* CreateJob(PyObject* /* module */, PyObject* args)
   OrthancPluginJob* handle;
   {
     GilRelease nogil;
-    handle = OrthancPluginCreateJob(PluginContext(), raw, Finalize, type, GetProgress, GetContent, GetSerialized,
-                                    Step, Stop, Reset);
+    handle = create(raw, type);
   }
   if (handle == nullptr)
   {
@@ -252,6 +254,15 @@ PyObject* CreateJob(PyObject* /* module */, PyObject* args)
   job.release();  // Orthanc calls Finalize() when it frees the job
   // Owned: if the job is never submitted, the Python object frees it (OrthancPluginFreeJob).
   return generated::Wrap_Job(handle, true);
+}
+}  // namespace
+
+PyObject* CreateJob(PyObject* /* module */, PyObject* args)
+{
+  return CreateJobWith(args, "CreateJob", [](void* job, const char* type) {
+    return OrthancPluginCreateJob(PluginContext(), job, Finalize, type, GetProgress, GetContent, GetSerialized, Step,
+                                  Stop, Reset);
+  });
 }
 
 PyObject* RegisterJobsUnserializer(PyObject* /* module */, PyObject* args)
@@ -290,7 +301,7 @@ OrthancPluginErrorCode GetContent2(OrthancPluginMemoryBuffer* target, void* hand
     PyRef result = CallMethod(job, "GetContent", true);
     if (!result || KeepJsonText(result.get(), content) == nullptr)
     {
-      if (PyErr_Occurred() != nullptr)
+      if (PyErr_Occurred() != nullptr)  // KeepJsonText failed
       {
         ReportPythonError(Where(job, "GetContent").c_str());
       }
@@ -306,14 +317,14 @@ int32_t GetSerialized2(OrthancPluginMemoryBuffer* target, void* handle)
   std::string serialized;
   {
     GilHold gil;
-    PyRef result = CallMethod(job, "GetSerialized", true);
-    if (!result || result.get() == Py_None)
+    bool absent = false;
+    PyRef result = CallMethod(job, "GetSerialized", true, nullptr, &absent);
+    if (!result)
     {
-      if (PyErr_Occurred() != nullptr)
-      {
-        ReportPythonError(Where(job, "GetSerialized").c_str());
-        return -1;
-      }
+      return absent ? 0 : -1;  // no GetSerialized(): the job cannot be serialized; else it failed (reported)
+    }
+    if (result.get() == Py_None)
+    {
       return 0;  // the job cannot be serialized
     }
     if (KeepJsonText(result.get(), serialized) == nullptr)
@@ -328,35 +339,9 @@ int32_t GetSerialized2(OrthancPluginMemoryBuffer* target, void* handle)
 
 PyObject* CreateJob2(PyObject* /* module */, PyObject* args)
 {
-  PyObject* object = nullptr;
-  const char* type = nullptr;
-  if (!PyArg_ParseTuple(args, "Os:CreateJob2", &object, &type))
-  {
-    return nullptr;
-  }
-  for (const char* method : {"Step", "Stop", "Reset"})
-  {
-    if (!PyObject_HasAttrString(object, method))
-    {
-      return PyErr_Format(PyExc_TypeError, "CreateJob2: the job must have a %s() method", method);
-    }
-  }
-  auto job = std::make_unique<PythonJob>();
-  job->object = PyRef::Borrow(object);
-  job->type = type;
-
-  PythonJob* raw = job.get();
-  OrthancPluginJob* handle;
-  {
-    GilRelease nogil;
-    handle = OrthancPluginCreateJob2(PluginContext(), raw, Finalize, type, GetProgress, GetContent2, GetSerialized2,
-                                     Step, Stop, Reset);
-  }
-  if (handle == nullptr)
-  {
-    return RaiseOrthancError(OrthancPluginErrorCode_InternalError);  // `job` is still ours: freed here
-  }
-  job.release();  // Orthanc calls Finalize() when it frees the job
-  return generated::Wrap_Job(handle, true);
+  return CreateJobWith(args, "CreateJob2", [](void* job, const char* type) {
+    return OrthancPluginCreateJob2(PluginContext(), job, Finalize, type, GetProgress, GetContent2, GetSerialized2,
+                                   Step, Stop, Reset);
+  });
 }
 #endif  // ORTHANC_PLUGINS_VERSION_IS_ABOVE(1, 11, 3)

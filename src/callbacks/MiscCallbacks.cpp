@@ -11,6 +11,7 @@
 #include "CallbackList.h"
 #include "CallbackResult.h"
 #include "OrthancGenerated.h"
+#include "PythonCall.h"
 
 #include <cstdint>
 #include <cstring>
@@ -26,12 +27,7 @@ void OnRefreshMetrics()
   GilHold gil;
   for (const PyRef& callback : refreshMetrics_.Snapshot())
   {
-    PyRef result = PyRef::Steal(PyObject_CallObject(callback.get(), nullptr));
-    result = AwaitIfCoroutine(std::move(result), "the refresh metrics callback");
-    if (!result)
-    {
-      ReportPythonError("the refresh metrics callback");
-    }
+    CallPython(callback.get(), "the refresh metrics callback", {}, nullptr, Coroutine::kAwaited);
   }
 }
 
@@ -40,14 +36,12 @@ OrthancPluginErrorCode OnDecodeImage(OrthancPluginImage** target, const void* di
 {
   const char* where = "the decode image callback";
   GilHold gil;
-  PyRef callback = decodeImage_.Get();
   PyRef data = PyRef::Steal(PyBytes_FromStringAndSize(static_cast<const char*>(dicom), static_cast<Py_ssize_t>(size)));
-  PyRef result = (callback && data) ? PyRef::Steal(PyObject_CallFunction(callback.get(), "Ok", data.get(),
-                                                                         static_cast<unsigned long>(frameIndex)))
-                                    : PyRef();
+  PyRef frame = PyRef::Steal(PyLong_FromUnsignedLong(frameIndex));
+  PyRef result = CallPython(decodeImage_, where, {data.get(), frame.get()});
   if (!result)
   {
-    return ReportPythonError(where);
+    return OrthancPluginErrorCode_Plugin;
   }
   if (result.get() == Py_None)
   {
@@ -75,16 +69,12 @@ OrthancPluginErrorCode OnTranscode(OrthancPluginMemoryBuffer* transcoded, const 
 {
   const char* where = "the transcoder callback";
   GilHold gil;
-  PyRef callback = transcoder_.Get();
   PyRef data = PyRef::Steal(PyBytes_FromStringAndSize(static_cast<const char*>(buffer), static_cast<Py_ssize_t>(size)));
   PyRef syntaxes = ListOfStrings(allowedSyntaxes, countSyntaxes);
-  PyRef result = (callback && data && syntaxes)
-                     ? PyRef::Steal(PyObject_CallFunction(callback.get(), "OON", data.get(), syntaxes.get(),
-                                                          PyBool_FromLong(allowNewSopInstanceUid)))
-                     : PyRef();
+  PyRef result = CallPython(transcoder_, where, {data.get(), syntaxes.get(), allowNewSopInstanceUid ? Py_True : Py_False});
   if (!result)
   {
-    return ReportPythonError(where);
+    return OrthancPluginErrorCode_Plugin;
   }
   if (result.get() == Py_None)
   {

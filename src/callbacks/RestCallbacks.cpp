@@ -17,6 +17,7 @@
 #include "CallbackList.h"
 #include "HttpRequest.h"
 #include "OrthancGenerated.h"
+#include "PythonCall.h"
 
 #include <array>
 #include <map>
@@ -114,11 +115,12 @@ SharedMutex pendingMutex_;  // no GIL serializes a free-threaded build
 std::vector<std::pair<std::string, size_t>> pendingRoutes_;
 std::vector<std::thread> registering_;  // joined at plugin shutdown (never in a REST callback)
 
-OrthancPluginErrorCode CallPython(size_t slot, OrthancPluginRestOutput* output, const char* url,
+OrthancPluginErrorCode RunRoute(size_t slot, OrthancPluginRestOutput* output, const char* url,
                                   const OrthancPluginHttpRequest* request)
 {
   GilHold gil;
-  auto where = [url] { return std::string("the REST callback for ") + url; };
+  const CallbackName name("the REST callback for ", url);
+  auto where = [&name] { return name.str(); };
 
   BorrowedHandle outputObject(PyRef::Steal(generated::Wrap_RestOutput(output, false)));
   PyRef kwargs = RestRequestKeywords(request, true);
@@ -126,7 +128,6 @@ OrthancPluginErrorCode CallPython(size_t slot, OrthancPluginRestOutput* output, 
   {
     return ReportPythonError(where().c_str());
   }
-  PyRef args = PyRef::Steal(Py_BuildValue("(Os)", outputObject.get(), url));
   PyRef callable = routes_.Get(slot);
   if (!callable)
   {
@@ -136,8 +137,14 @@ OrthancPluginErrorCode CallPython(size_t slot, OrthancPluginRestOutput* output, 
     OrthancPluginSendHttpStatusCode(PluginContext(), output, 404);
     return OrthancPluginErrorCode_Success;
   }
-  PyRef result = args ? PyRef::Steal(PyObject_Call(callable.get(), args.get(), kwargs.get())) : PyRef();
-  if (result && IsAwaitable(result.get()))
+  // The coroutine of an `async def` route is awaited here, not by CallPython:
+  // it answers from the event loop's thread, and a timeout answers 504.
+  PyRef result = CallPython(callable.get(), name, {outputObject.get(), Str(url).get()}, kwargs.get());
+  if (!result)
+  {
+    return OrthancPluginErrorCode_Plugin;  // reported by CallPython
+  }
+  if (IsAwaitable(result.get()))
   {
     ShareDeferredAnswer shared;  // the coroutine answers from the event loop's thread
     result = AwaitIfCoroutine(std::move(result), where());
@@ -152,10 +159,10 @@ OrthancPluginErrorCode CallPython(size_t slot, OrthancPluginRestOutput* output, 
       OrthancPluginSendHttpStatus(PluginContext(), output, 504, body.data(), static_cast<uint32_t>(body.size()));
       return OrthancPluginErrorCode_Success;
     }
-  }
-  if (!result)
-  {
-    return ReportPythonError(where().c_str());
+    if (!result)
+    {
+      return ReportPythonError(where().c_str());
+    }
   }
   return OrthancPluginErrorCode_Success;
 }
@@ -163,7 +170,7 @@ OrthancPluginErrorCode CallPython(size_t slot, OrthancPluginRestOutput* output, 
 OrthancPluginErrorCode CallRoute(size_t slot, OrthancPluginRestOutput* output, const char* url,
                                  const OrthancPluginHttpRequest* request)
 {
-  return AnswerOnce(output, "the REST callback", url, [&] { return CallPython(slot, output, url, request); });
+  return AnswerOnce(output, "the REST callback", url, [&] { return RunRoute(slot, output, url, request); });
 }
 
 // On Orthanc's HTTP threads (100 KiB stacks), on a big stack (PythonStack.h).

@@ -7,6 +7,7 @@
 #include "../PluginContext.h"
 #include "CallbackList.h"
 #include "OrthancGenerated.h"
+#include "PythonCall.h"
 
 #if ORTHANC_PLUGINS_VERSION_IS_ABOVE(1, 12, 9)
 
@@ -149,18 +150,22 @@ OrthancPluginErrorCode CallAuthentication(OrthancPluginHttpAuthenticationStatus*
   PyRef callback = authentication_.Get();
   if (!callback)
   {
-    return OrthancPluginErrorCode_Success;
+    ReportMissingCallable(where);
+    return OrthancPluginErrorCode_Success;  // refused (401)
   }
   PyRef headers = DictOfStrings(headersCount, headersKeys, headersValues);
   PyRef get = DictOfStrings(getCount, getKeys, getValues);
   PyRef kwargs = (headers && get) ? PyRef::Steal(Py_BuildValue("{s:s,s:O,s:O}", "ip", ip != nullptr ? ip : "",
                                                                "headers", headers.get(), "get", get.get()))
                                   : PyRef();
-  PyRef args = PyRef::Steal(Py_BuildValue("(s)", uri != nullptr ? uri : ""));
-  PyRef result = (kwargs && args) ? PyRef::Steal(PyObject_Call(callback.get(), args.get(), kwargs.get())) : PyRef();
+  PyRef result = kwargs ? CallPython(callback.get(), where, {Str(uri != nullptr ? uri : "").get()}, kwargs.get())
+                        : PyRef();
   if (!result)
   {
-    ReportPythonError(where);
+    if (!kwargs)
+    {
+      ReportPythonError(where);
+    }
     return OrthancPluginErrorCode_Success;  // refused (401)
   }
   if (!ReadAnswer(result.get(), status, customPayload, redirection, where))
@@ -189,18 +194,21 @@ OrthancPluginErrorCode OnAuditLog(const char* sourcePlugin, const char* userId, 
                                   uint32_t logDataSize)
 {
   GilHold gil;
+  auto text = [](const char* value) { return Str(value != nullptr ? value : ""); };
+  PyRef source = text(sourcePlugin);
+  PyRef user = text(userId);
+  PyRef type = Int(resourceType);
+  PyRef resource = text(resourceId);
+  PyRef actionObject = text(action);
+  PyRef data = PyRef::Steal(PyBytes_FromStringAndSize(logData != nullptr ? static_cast<const char*>(logData) : "",
+                                                      static_cast<Py_ssize_t>(logData != nullptr ? logDataSize : 0)));
   OrthancPluginErrorCode code = OrthancPluginErrorCode_Success;
   for (const PyRef& handler : auditLogHandlers_.Snapshot())
   {
-    PyRef result = PyRef::Steal(PyObject_CallFunction(
-        handler.get(), "ssissy#", sourcePlugin != nullptr ? sourcePlugin : "", userId != nullptr ? userId : "",
-        static_cast<int>(resourceType), resourceId != nullptr ? resourceId : "", action != nullptr ? action : "",
-        logData != nullptr ? static_cast<const char*>(logData) : "",
-        static_cast<Py_ssize_t>(logData != nullptr ? logDataSize : 0)));
-    if (!result)
+    if (!CallPython(handler.get(), "the audit log handler",
+                    {source.get(), user.get(), type.get(), resource.get(), actionObject.get(), data.get()}))
     {
-      const OrthancPluginErrorCode failure = ReportPythonError("the audit log handler");
-      code = (code == OrthancPluginErrorCode_Success) ? failure : code;
+      code = OrthancPluginErrorCode_Plugin;
     }
   }
   return code;

@@ -10,6 +10,7 @@
 #include "../PluginContext.h"
 #include "CallbackList.h"
 #include "OrthancGenerated.h"
+#include "PythonCall.h"
 
 #if ORTHANC_PLUGINS_VERSION_IS_ABOVE(1, 12, 8)
 
@@ -74,21 +75,16 @@ OrthancPluginErrorCode Create3(OrthancPluginMemoryBuffer* customData, const char
 {
   const char* where = "the storage area (create)";
   GilHold gil;
-  PyRef callback = create3_.Get();
   PyRef data = BytesOf(content, size);
   // None when Orthanc stores something else than a DICOM instance (never invalidated).
   BorrowedHandle instance(dicomInstance != nullptr ? PyRef::Steal(generated::Wrap_DicomInstance(dicomInstance, false))
                                                    : PyRef());
-  if (!callback || !data || (dicomInstance != nullptr && instance.get() == nullptr))
-  {
-    return ReportPythonError(where);
-  }
   PyObject* instanceArgument = dicomInstance != nullptr ? instance.get() : Py_None;
-  PyRef result = PyRef::Steal(PyObject_CallFunction(callback.get(), "siiOO", uuid, static_cast<int>(type),
-                                                    static_cast<int>(compressionType), data.get(), instanceArgument));
+  PyRef result = CallPython(create3_, where, {Str(uuid).get(), Int(type).get(), Int(compressionType).get(), data.get(),
+                                              instanceArgument});
   if (!result)
   {
-    return ReportPythonError(where);
+    return OrthancPluginErrorCode_Plugin;
   }
   OrthancPluginErrorCode code;
   PyObject* custom = nullptr;
@@ -128,16 +124,13 @@ OrthancPluginErrorCode ReadRange3(OrthancPluginMemoryBuffer64* target, const cha
   const char* where = "the storage area (read)";
   GilHold gil;
   const uint64_t wanted = target->size;
-  PyRef callback = read3_.Get();
   PyRef custom = BytesOf(customData, customDataSize);
-  PyRef result = (callback && custom)
-                     ? PyRef::Steal(PyObject_CallFunction(callback.get(), "siKKO", uuid, static_cast<int>(type),
-                                                          static_cast<unsigned long long>(rangeStart),
-                                                          static_cast<unsigned long long>(wanted), custom.get()))
-                     : PyRef();
+  PyRef start = PyRef::Steal(PyLong_FromUnsignedLongLong(rangeStart));
+  PyRef length = PyRef::Steal(PyLong_FromUnsignedLongLong(wanted));
+  PyRef result = CallPython(read3_, where, {Str(uuid).get(), Int(type).get(), start.get(), length.get(), custom.get()});
   if (!result)
   {
-    return ReportPythonError(where);
+    return OrthancPluginErrorCode_Plugin;
   }
   OrthancPluginErrorCode code;
   PyObject* data = nullptr;
@@ -175,14 +168,11 @@ OrthancPluginErrorCode Remove3(const char* uuid, OrthancPluginContentType type, 
 {
   const char* where = "the storage area (remove)";
   GilHold gil;
-  PyRef callback = remove3_.Get();
   PyRef custom = BytesOf(customData, customDataSize);
-  PyRef result = (callback && custom) ? PyRef::Steal(PyObject_CallFunction(callback.get(), "siO", uuid,
-                                                                           static_cast<int>(type), custom.get()))
-                                      : PyRef();
+  PyRef result = CallPython(remove3_, where, {Str(uuid).get(), Int(type).get(), custom.get()});
   if (!result)
   {
-    return ReportPythonError(where);
+    return OrthancPluginErrorCode_Plugin;
   }
   if (result.get() == Py_None)
   {

@@ -8,6 +8,7 @@
 #include "CallbackList.h"
 #include "CallbackResult.h"
 #include "OrthancGenerated.h"
+#include "PythonCall.h"
 
 #include <cstdlib>
 #include <cstring>
@@ -27,20 +28,23 @@ OrthancPluginErrorCode StorageCreate(const char* uuid, const void* content, int6
 {
   const char* where = "the storage area (create)";
   GilHold gil;
-  PyRef callback = storageCreate_.Get();
+  PyRef id = Str(uuid);
+  PyRef typeObject = Int(type);
   PyRef data = PyRef::Steal(PyBytes_FromStringAndSize(static_cast<const char*>(content), static_cast<Py_ssize_t>(size)));
-  PyRef result = (callback && data) ? PyRef::Steal(PyObject_CallFunction(callback.get(), "siO", uuid,
-                                                                         static_cast<int>(type), data.get()))
-                                    : PyRef();
-  return result ? OrthancPluginErrorCode_Success : ReportPythonError(where);
+  return CallPython(storageCreate_, where, {id.get(), typeObject.get(), data.get()}) ? OrthancPluginErrorCode_Success
+                                                                                   : OrthancPluginErrorCode_Plugin;
 }
 
 // Calls read(uuid, type[, start, size]) and gives its bytes-like result to `consume(data, size)`.
 template <typename Consume>
 OrthancPluginErrorCode ReadFromPython(const CallbackSlot& slot, const char* where, PyRef args, Consume consume)
 {
-  PyRef callback = slot.Get();
-  PyRef result = (callback && args) ? PyRef::Steal(PyObject_CallObject(callback.get(), args.get())) : PyRef();
+  PyRef callable = slot.Get();
+  if (!callable)
+  {
+    return ReportMissingCallable(where);
+  }
+  PyRef result = args ? PyRef::Steal(PyObject_CallObject(callable.get(), args.get())) : PyRef();
   if (!result)
   {
     return ReportPythonError(where);
@@ -122,10 +126,11 @@ OrthancPluginErrorCode StorageReadRange(OrthancPluginMemoryBuffer64* target, con
 OrthancPluginErrorCode StorageRemove(const char* uuid, OrthancPluginContentType type)
 {
   GilHold gil;
-  PyRef callback = storageRemove_.Get();
-  PyRef result = callback ? PyRef::Steal(PyObject_CallFunction(callback.get(), "si", uuid, static_cast<int>(type)))
-                          : PyRef();
-  return result ? OrthancPluginErrorCode_Success : ReportPythonError("the storage area (remove)");
+  PyRef id = Str(uuid);
+  PyRef typeObject = Int(type);
+  return CallPython(storageRemove_, "the storage area (remove)", {id.get(), typeObject.get()})
+             ? OrthancPluginErrorCode_Success
+             : OrthancPluginErrorCode_Plugin;
 }
 
 bool SetStorageCallbacks(const char* function, PyObject* create, PyObject* read, PyObject* readRange,
@@ -166,16 +171,14 @@ OrthancPluginErrorCode CommitmentFactory(void** handler, const char* jobId, cons
 {
   const char* where = "the storage commitment SCP callback";
   GilHold gil;
-  PyRef callback = commitmentFactory_.Get();
   PyRef classes = ListOfStrings(sopClassUids, countInstances);
   PyRef instances = ListOfStrings(sopInstanceUids, countInstances);
-  PyRef driver = (callback && classes && instances)
-                     ? PyRef::Steal(PyObject_CallFunction(callback.get(), "ssOOss", jobId, transactionUid,
-                                                          classes.get(), instances.get(), remoteAet, calledAet))
-                     : PyRef();
+  PyRef driver = CallPython(commitmentFactory_, where,
+                            {Str(jobId).get(), Str(transactionUid).get(), classes.get(), instances.get(),
+                             Str(remoteAet).get(), Str(calledAet).get()});
   if (!driver)
   {
-    return ReportPythonError(where);
+    return OrthancPluginErrorCode_Plugin;
   }
   // None: this plugin does not handle the request (Orthanc then does).
   *handler = (driver.get() == Py_None) ? nullptr : new CommitmentHandler{std::move(driver)};
@@ -193,13 +196,12 @@ OrthancPluginErrorCode CommitmentLookup(OrthancPluginStorageCommitmentFailureRea
 {
   const char* where = "the storage commitment SCP lookup";
   GilHold gil;
-  PyRef callback = commitmentLookup_.Get();
-  PyRef result = callback ? PyRef::Steal(PyObject_CallFunction(callback.get(), "ssO", sopClassUid, sopInstanceUid,
-                                                               static_cast<CommitmentHandler*>(handler)->driver.get()))
-                          : PyRef();
+  PyRef result = CallPython(commitmentLookup_, where,
+                            {Str(sopClassUid).get(), Str(sopInstanceUid).get(),
+                             static_cast<CommitmentHandler*>(handler)->driver.get()});
   if (!result)
   {
-    return ReportPythonError(where);
+    return OrthancPluginErrorCode_Plugin;
   }
   long reason = 0;
   if (!callback_result::StrictInt(result.get(), where, OrthancPluginStorageCommitmentFailureReason_Success,

@@ -10,27 +10,28 @@
 #include "../PythonStack.h"
 #include "CallbackList.h"
 #include "OrthancGenerated.h"
+#include "PythonCall.h"
 
 namespace
 {
 CallbackList callbacks_;  // guarded by the GIL
 
-OrthancPluginErrorCode CallPython(const OrthancPluginDicomInstance* instance, const char* instanceId)
+OrthancPluginErrorCode RunCallbacks(const OrthancPluginDicomInstance* instance, const char* instanceId)
 {
   GilHold gil;
+  const char* where = "the OnStoredInstance callback";
   BorrowedHandle dicom(PyRef::Steal(generated::Wrap_DicomInstance(instance, false)));
-  if (dicom.get() == nullptr)
+  PyRef id = Str(instanceId);
+  if (dicom.get() == nullptr || !id)
   {
-    return ReportPythonError("the OnStoredInstance callback");
+    return ReportPythonError(where);
   }
   OrthancPluginErrorCode code = OrthancPluginErrorCode_Success;
   for (const PyRef& callback : callbacks_.Snapshot())
   {
-    PyRef result = PyRef::Steal(PyObject_CallFunction(callback.get(), "Os", dicom.get(), instanceId));
-    result = AwaitIfCoroutine(std::move(result), "the OnStoredInstance callback");
-    if (!result)
+    if (!CallPython(callback.get(), where, {dicom.get(), id.get()}, nullptr, Coroutine::kAwaited))
     {
-      code = ReportPythonError("the OnStoredInstance callback");
+      code = OrthancPluginErrorCode_Plugin;
     }
   }
   return code;
@@ -39,7 +40,7 @@ OrthancPluginErrorCode CallPython(const OrthancPluginDicomInstance* instance, co
 // On the HTTP thread of an upload (100 KiB stack), on a big stack (PythonStack.h).
 OrthancPluginErrorCode OnStoredInstance(const OrthancPluginDicomInstance* instance, const char* instanceId)
 {
-  return python_stack::Run([&] { return CallPython(instance, instanceId); });
+  return python_stack::Run([&] { return RunCallbacks(instance, instanceId); });
 }
 }  // namespace
 

@@ -9,6 +9,7 @@
 #include "CallbackList.h"
 #include "CallbackResult.h"
 #include "OrthancGenerated.h"
+#include "PythonCall.h"
 
 #include <memory>
 #include <string>
@@ -77,19 +78,13 @@ std::string Where(const Collection& collection, const char* callback)
   return "the WebDAV collection " + collection.uri + " (" + callback + ")";
 }
 
-// callback(path[, extra]) with the GIL held; empty PyRef with an exception on failure.
-PyRef CallWithPath(const PyRef& callback, uint32_t pathSize, const char* const* pathItems, PyObject* extra = nullptr)
+// callback(path[, extra]) with the GIL held, through CallPython (failures reported there).
+PyRef CallWithPath(const PyRef& callback, const std::string& where, uint32_t pathSize, const char* const* pathItems,
+                   PyObject* extra = nullptr)
 {
   PyRef path = ListOfStrings(pathItems, pathSize);
-  if (!callback || !path)
-  {
-    if (!PyErr_Occurred())
-    {
-      PyErr_SetString(PyExc_RuntimeError, "the plugin is stopping");
-    }
-    return PyRef();
-  }
-  return PyRef::Steal(PyObject_CallFunctionObjArgs(callback.get(), path.get(), extra, nullptr));
+  return extra != nullptr ? CallPython(callback.get(), where, {path.get(), extra})
+                          : CallPython(callback.get(), where, {path.get()});
 }
 
 // Sets *flag from `result`, True or False; the error code for Orthanc.  For
@@ -101,7 +96,7 @@ OrthancPluginErrorCode SetFlag(uint8_t* flag, const PyRef& result, const std::st
   *flag = 0;
   if (!result)
   {
-    return ReportPythonError(where.c_str());
+    return OrthancPluginErrorCode_Plugin;  // reported by CallPython
   }
   bool value = false;
   if (!callback_result::StrictBool(result.get(), where, "the WebDAV request fails", value))
@@ -117,7 +112,8 @@ OrthancPluginErrorCode IsExistingFolder(uint8_t* isExisting, uint32_t pathSize, 
 {
   Collection& c = CollectionOf(payload);
   GilHold gil;
-  return SetFlag(isExisting, CallWithPath(collections_.Get(c.isExistingFolder), pathSize, pathItems), Where(c, "isExistingFolder"));
+  const std::string where = Where(c, "isExistingFolder");
+  return SetFlag(isExisting, CallWithPath(collections_.Get(c.isExistingFolder), where, pathSize, pathItems), where);
 }
 
 OrthancPluginErrorCode ListFolder(uint8_t* isExisting, OrthancPluginWebDavCollection* collection,
@@ -127,10 +123,10 @@ OrthancPluginErrorCode ListFolder(uint8_t* isExisting, OrthancPluginWebDavCollec
   Collection& c = CollectionOf(payload);
   const std::string where = Where(c, "listFolder");
   GilHold gil;
-  PyRef result = CallWithPath(collections_.Get(c.listFolder), pathSize, pathItems);
+  PyRef result = CallWithPath(collections_.Get(c.listFolder), where, pathSize, pathItems);
   if (!result)
   {
-    return ReportPythonError(where.c_str());
+    return OrthancPluginErrorCode_Plugin;
   }
   if (result.get() == Py_None)
   {
@@ -216,10 +212,10 @@ OrthancPluginErrorCode RetrieveFile(OrthancPluginWebDavCollection* collection,
   Collection& c = CollectionOf(payload);
   const std::string where = Where(c, "retrieveFile");
   GilHold gil;
-  PyRef result = CallWithPath(collections_.Get(c.retrieveFile), pathSize, pathItems);
+  PyRef result = CallWithPath(collections_.Get(c.retrieveFile), where, pathSize, pathItems);
   if (!result)
   {
-    return ReportPythonError(where.c_str());
+    return OrthancPluginErrorCode_Plugin;
   }
   if (result.get() == Py_None)
   {
@@ -251,8 +247,14 @@ OrthancPluginErrorCode StoreFile(uint8_t* isReadOnly, uint32_t pathSize, const c
   Collection& c = CollectionOf(payload);
   GilHold gil;
   PyRef content = PyRef::Steal(PyBytes_FromStringAndSize(static_cast<const char*>(data), static_cast<Py_ssize_t>(size)));
-  PyRef result = content ? CallWithPath(collections_.Get(c.storeFile), pathSize, pathItems, content.get()) : PyRef();
-  return SetFlag(isReadOnly, result, Where(c, "storeFile"));
+  const std::string where = Where(c, "storeFile");
+  if (!content)
+  {
+    *isReadOnly = 0;
+    return ReportPythonError(where.c_str());
+  }
+  return SetFlag(isReadOnly, CallWithPath(collections_.Get(c.storeFile), where, pathSize, pathItems, content.get()),
+                 where);
 }
 
 OrthancPluginErrorCode CreateFolder(uint8_t* isReadOnly, uint32_t pathSize, const char* const* pathItems,
@@ -260,7 +262,8 @@ OrthancPluginErrorCode CreateFolder(uint8_t* isReadOnly, uint32_t pathSize, cons
 {
   Collection& c = CollectionOf(payload);
   GilHold gil;
-  return SetFlag(isReadOnly, CallWithPath(collections_.Get(c.createFolder), pathSize, pathItems), Where(c, "createFolder"));
+  const std::string where = Where(c, "createFolder");
+  return SetFlag(isReadOnly, CallWithPath(collections_.Get(c.createFolder), where, pathSize, pathItems), where);
 }
 
 OrthancPluginErrorCode DeleteItem(uint8_t* isReadOnly, uint32_t pathSize, const char* const* pathItems,
@@ -268,7 +271,8 @@ OrthancPluginErrorCode DeleteItem(uint8_t* isReadOnly, uint32_t pathSize, const 
 {
   Collection& c = CollectionOf(payload);
   GilHold gil;
-  return SetFlag(isReadOnly, CallWithPath(collections_.Get(c.deleteItem), pathSize, pathItems), Where(c, "deleteItem"));
+  const std::string where = Where(c, "deleteItem");
+  return SetFlag(isReadOnly, CallWithPath(collections_.Get(c.deleteItem), where, pathSize, pathItems), where);
 }
 }  // namespace
 
