@@ -37,7 +37,11 @@ def test_the_header_comes_out_of_the_package_once(tmp_path, monkeypatch):
     package = fake_package()
     pin_fake(monkeypatch, package)
     urls: list[str] = []
-    get = lambda url: (urls.append(url), package)[1]
+
+    def get(url: str) -> bytes:
+        urls.append(url)
+        return package
+
     folder = sh.sdk_dir("9.9.9", cache=tmp_path, get=get)
     assert (folder / "orthanc" / "OrthancCPlugin.h").read_bytes() == HEADER_TEXT
     assert urls[0].endswith("/pool/main/o/orthanc/orthanc-dev_9.9.9_amd64.deb")
