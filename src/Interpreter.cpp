@@ -404,6 +404,16 @@ void StartPython(const PluginOptions& options)
 #endif
   LogWarning("Python plugin: using Python " + version.substr(0, version.find(' ')) + build + " from " +
              (library.empty() ? "(unknown)" : library));
+#if PY_VERSION_HEX >= 0x030C0000 && PY_VERSION_HEX < 0x030D0000
+  // CPython 3.12.0 to 3.12.4 crash when an extension module with keyword
+  // arguments (ssl, which asyncio imports) is imported again after Python
+  // was finalized and restarted in the same process (CPython gh-122334).
+  if (Py_Version < 0x030C0500)
+  {
+    LogWarning("Python plugin: with this Python, POST /tools/reset crashes Orthanc if a script imports ssl or "
+               "asyncio (a CPython bug fixed in 3.12.5, gh-122334): upgrade Python to 3.12.5 or later");
+  }
+#endif
   for (const auto& script : scripts)
   {
     LogWarning("Python plugin: script \"" + FileName(script.second) + "\" from directory " +

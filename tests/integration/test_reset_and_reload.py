@@ -4,6 +4,7 @@ and POST /plugins/python/reload ("Python.AllowReload")."""
 
 from __future__ import annotations
 
+import re
 import time
 from pathlib import Path
 
@@ -73,6 +74,13 @@ def _orthanc_rss_kib(server: OrthancServer) -> int:
 def test_ten_resets_in_a_row_with_every_callback_family(orthanc_server: StartOrthanc) -> None:
     server = orthanc_server(EVERY_FAMILY)
     server.wait_for_log(r"change: started")
+    version = re.search(r"using Python (\d+)\.(\d+)\.(\d+)", server.log_text())
+    assert version, "the start-up log names the Python version"
+    if (3, 12, 0) <= tuple(int(n) for n in version.groups()) < (3, 12, 5):
+        # This script imports asyncio, hence ssl: the plugin must have warned.
+        assert "POST /tools/reset crashes Orthanc if a script imports ssl" in server.log_text()
+        pytest.skip(f"Python {'.'.join(version.groups())}: CPython 3.12.0-3.12.4 crash when ssl is imported "
+                    "again after a restart of Python (gh-122334, fixed in 3.12.5); the plugin warns at start-up")
     rss = []
     for reset in range(1, RESETS + 1):
         instance = server.upload(make_dicom(patient_id=f"RESET{reset}"))["ID"]
