@@ -2,9 +2,9 @@
 
 No Debian suite packages a free-threaded CPython; forky carries the CPython
 3.14 source, whose upstream tarball is pinned here (forky moves on, and the
-mirror does not always serve the source its index names). The benchmarks and the `nogil` session need a free-threaded
-build (``--disable-gil``, installed in /opt/python3.14t) and, to compare
-like with like, a GIL build of the same source with the same options
+mirror does not always serve the source its index names). The benchmarks
+and the `nogil` session need a free-threaded build (``--disable-gil``,
+installed in /opt/python3.14t) and, to compare like with like, a GIL build of the same source with the same options
 (/opt/python3.14): Debian's own python3.14 is built with PGO and LTO, these
 two are not. Each is built once inside the root (~10 min of two cores) and
 kept there; ``ensure_cpython`` does nothing when the interpreter exists.
@@ -14,12 +14,11 @@ from __future__ import annotations
 
 import hashlib
 import shlex
-import urllib.request
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Callable
 
-from . import roots
+from . import debian_pool, roots
 from .report import Reporter
 
 SOURCE_PACKAGE = "python3.14"
@@ -68,26 +67,16 @@ def configure_command(build: CPythonBuild) -> list[str]:
     return command
 
 
-def source_url(mirror: str) -> str:
-    return f"{mirror.rstrip('/')}/pool/main/p/{SOURCE_PACKAGE}/{SOURCE_TARBALL}"
-
-
-def download(url: str) -> bytes:
-    with urllib.request.urlopen(url, timeout=300) as response:
-        data: bytes = response.read()
-    return data
-
-
-def fetch_source(target_dir: Path, mirror: str, get: Callable[[str], bytes] = download) -> Path:
+def fetch_source(target_dir: Path, get: Callable[[str], bytes] = debian_pool.download) -> Path:
     """The pinned CPython tarball in `target_dir` (downloaded once, checksum verified)."""
     target = target_dir / SOURCE_TARBALL
     if target.is_file() and hashlib.sha256(target.read_bytes()).hexdigest() == SOURCE_SHA256:
         return target
-    url = source_url(mirror)
-    data = get(url)
-    digest = hashlib.sha256(data).hexdigest()
-    if digest != SOURCE_SHA256:
-        raise roots.RootError(f"{url}: SHA-256 {digest}, expected {SOURCE_SHA256} (a changed or truncated download)")
+    try:
+        data = debian_pool.fetch_pinned(debian_pool.pool_url(f"main/p/{SOURCE_PACKAGE}/{SOURCE_TARBALL}"),
+                                        SOURCE_SHA256, get)
+    except debian_pool.PoolError as error:
+        raise roots.RootError(str(error)) from error
     target_dir.mkdir(parents=True, exist_ok=True)
     target.write_bytes(data)
     return target
@@ -113,13 +102,13 @@ def build_script(build: CPythonBuild, jobs: int = 2) -> str:
 
 def ensure_cpython(
     root: roots.Root, build: CPythonBuild, reporter: Reporter | None = None, run: roots.Run = roots._run,
-    get: Callable[[str], bytes] = download,
+    get: Callable[[str], bytes] = debian_pool.download,
 ) -> str:
     """`build`'s interpreter inside `root` (made first if missing; needs root)."""
     if root.has(build.executable):
         return build.executable
     root.ensure_packages(BUILD_PACKAGES, reporter, run)
-    fetch_source(root.host_path(WORK_DIR), roots.mirror(), get)
+    fetch_source(root.host_path(WORK_DIR), get)
     if reporter:
         reporter.line(f"{root.suite.name} root: building {build.name} from {SOURCE_TARBALL} "
                       f"into {build.prefix} (once, ~10 min)")

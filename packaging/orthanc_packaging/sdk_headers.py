@@ -14,12 +14,11 @@ import hashlib
 import io
 import os
 import tarfile
-import urllib.request
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Callable, Mapping
 
-from .roots import mirror
+from . import debian_pool
 
 HEADER = "OrthancCPlugin.h"
 
@@ -41,19 +40,13 @@ PINNED: dict[str, PinnedSdk] = {
 }
 
 
-class SdkHeaderError(RuntimeError):
+class SdkHeaderError(debian_pool.PoolError):
     pass
 
 
 def cache_dir(env: Mapping[str, str] | None = None) -> Path:
     env = os.environ if env is None else env
     return Path(env.get("XDG_CACHE_HOME") or Path.home() / ".cache") / "orthanc-python" / "sdk"
-
-
-def download(url: str) -> bytes:
-    with urllib.request.urlopen(url, timeout=300) as response:
-        data: bytes = response.read()
-    return data
 
 
 def member_of_ar(archive: bytes, prefix: str) -> tuple[str, bytes]:
@@ -82,7 +75,7 @@ def header_from_package(package: bytes) -> bytes:
     raise SdkHeaderError(f"no include/orthanc/{HEADER} in the package")
 
 
-def sdk_dir(version: str = "1.10.1", cache: Path | None = None, get: Callable[[str], bytes] = download) -> Path:
+def sdk_dir(version: str = "1.10.1", cache: Path | None = None, get: Callable[[str], bytes] = debian_pool.download) -> Path:
     """A folder holding orthanc/OrthancCPlugin.h of SDK `version` (for -DORTHANC_SDK_PATH, -I)."""
     pin = PINNED.get(version)
     if pin is None:
@@ -91,10 +84,8 @@ def sdk_dir(version: str = "1.10.1", cache: Path | None = None, get: Callable[[s
     header = folder / "orthanc" / HEADER
     if header.is_file() and hashlib.sha256(header.read_bytes()).hexdigest() == pin.header_sha256:
         return folder
-    url = f"{mirror().rstrip('/')}/pool/main/o/orthanc/{pin.package}"
-    package = get(url)
-    if hashlib.sha256(package).hexdigest() != pin.package_sha256:
-        raise SdkHeaderError(f"{url}: not the pinned package (SHA-256 differs from {pin.package_sha256})")
+    url = debian_pool.pool_url(f"main/o/orthanc/{pin.package}")
+    package = debian_pool.fetch_pinned(url, pin.package_sha256, get)
     text = header_from_package(package)
     if hashlib.sha256(text).hexdigest() != pin.header_sha256:
         raise SdkHeaderError(f"{url}: its {HEADER} is not the pinned one")

@@ -39,16 +39,17 @@ def fake_get(calls):
 def test_the_source_is_fetched_once_and_checked(tmp_path, monkeypatch):
     monkeypatch.setattr(ft, "SOURCE_SHA256", hashlib.sha256(TARBALL).hexdigest())
     calls: list[str] = []
-    target = ft.fetch_source(tmp_path / "src", "http://mirror.example/debian/", fake_get(calls))
+    monkeypatch.setenv("ORTHANC_DEBIAN_MIRROR", "http://mirror.example/debian/")
+    target = ft.fetch_source(tmp_path / "src", fake_get(calls))
     assert target.read_bytes() == TARBALL
     assert calls == [f"http://mirror.example/debian/pool/main/p/python3.14/{ft.SOURCE_TARBALL}"]
-    ft.fetch_source(tmp_path / "src", "http://mirror.example/debian", fake_get(calls))
+    ft.fetch_source(tmp_path / "src", fake_get(calls))
     assert len(calls) == 1
 
 
 def test_a_tarball_with_another_checksum_is_refused(tmp_path):
     with pytest.raises(roots.RootError, match="SHA-256 .* expected 3b48dac8"):
-        ft.fetch_source(tmp_path, "http://mirror.example/debian", lambda url: b"something else")
+        ft.fetch_source(tmp_path, lambda url: b"something else")
     assert not (tmp_path / ft.SOURCE_TARBALL).exists()
 
 

@@ -7,6 +7,7 @@ import io
 import tarfile
 
 import pytest
+from orthanc_packaging import debian_pool
 from orthanc_packaging import sdk_headers as sh
 
 HEADER_TEXT = b"/* OrthancCPlugin.h stand-in */\n"
@@ -51,7 +52,7 @@ def test_the_header_comes_out_of_the_package_once(tmp_path, monkeypatch):
 
 def test_another_package_is_refused(tmp_path, monkeypatch):
     pin_fake(monkeypatch, fake_package())
-    with pytest.raises(sh.SdkHeaderError, match="not the pinned package"):
+    with pytest.raises(debian_pool.PoolError, match="SHA-256 .* expected"):
         sh.sdk_dir("9.9.9", cache=tmp_path, get=lambda url: fake_package(b"/* other */\n"))
     assert not (tmp_path / "9.9.9" / "orthanc" / "OrthancCPlugin.h").exists()
 
