@@ -53,6 +53,24 @@ class OutputKind(str, Enum):
     TEXT = "text"  # OrthancPluginMemoryBuffer* holding an identifier -> str
 
 
+class CallSlotKind(str, Enum):
+    """What the wrapper passes for one SDK call argument."""
+
+    CONTEXT = "context"  # the plugin's OrthancPluginContext
+    TARGET = "target"  # the memory buffer the SDK writes its result to (ResultKind.MEMORY_BUFFER*)
+    SELF = "self"  # the handle taken from `self` (Wrapper.self_handle)
+    OUTPUT = "output"  # the address of Result.outputs[index]
+    ARG = "arg"  # the converted Python argument args[index] (one or more SDK arguments)
+
+
+@dataclass(frozen=True)
+class CallSlot:
+    """One SDK call argument, in the SDK's order."""
+
+    kind: CallSlotKind
+    index: int = 0  # CallSlotKind.OUTPUT and CallSlotKind.ARG: the position in their list
+
+
 @dataclass
 class Arg:
     """One positional Python argument of a wrapper."""
@@ -120,8 +138,8 @@ class Wrapper:
     args: List[Arg]
     result: Result
     self_handle: Optional[SelfHandle]
-    # SDK call arguments in order: "context", "target", "self", or an index into args.
-    call: List[Any]
+    # SDK call arguments in order.
+    call: List[CallSlot]
     docstring: str
     text_signature: str  # "($module, uri, body, /)": lets inspect.signature() read the docstring
     # Older names that still answer (upstream renamed methods in its release 6.0): deprecated.

@@ -155,13 +155,13 @@ class _Classifier:
         if not params or not is_context(params[0]):
             raise NotMappable("its first parameter is not the OrthancPluginContext")
         params = params[1:]
-        call: List[object] = ["context"]
+        call: List[b.CallSlot] = [b.CallSlot(b.CallSlotKind.CONTEXT)]
         locals_in_use = set(RESERVED_LOCALS)
 
         result: Optional[b.Result] = None
         ret = function.return_type
         outputs = self.results.outputs(params, locals_in_use)
-        output_slots = {o.name: f"out:{i}" for i, o in enumerate(outputs)}
+        output_slots = {o.name: b.CallSlot(b.CallSlotKind.OUTPUT, i) for i, o in enumerate(outputs)}
         if outputs:
             result = self.results.outputs_result(function, outputs)
         elif (
@@ -178,7 +178,7 @@ class _Classifier:
                 kind=MEMORY_BUFFER_TYPES[buffer_type], c_type=buffer_type, py_type="bytes", doc_type="bytes",
             )
             params = params[1:]
-            call.append("target")
+            call.append(b.CallSlot(b.CallSlotKind.TARGET))
 
         # The SDK writes the outputs through pointers wherever they stand in its list.
         while params and params[0].name in output_slots:
@@ -195,7 +195,7 @@ class _Classifier:
                 c_type=pointer_spelling(first.type),
                 consumed=HANDLE_CONSUMERS.get(function.name) == first.name,
             )
-            call.append("self")
+            call.append(b.CallSlot(b.CallSlotKind.SELF))
 
         args: List[b.Arg] = []
         index = 0
@@ -205,7 +205,7 @@ class _Classifier:
                 index += 1
                 continue
             arg, used = self.arguments.map_param(function, params[index:], args, locals_in_use)
-            call.append(len(args))
+            call.append(b.CallSlot(b.CallSlotKind.ARG, len(args)))
             args.append(arg)
             index += used
 

@@ -97,6 +97,12 @@ def md_status(entry: b.CoverageEntry) -> str:
 # --- rendering ----------------------------------------------------------------
 
 
+def unhandled(kind: object) -> str:
+    """For a template's last branch: a kind it has no code for stops the rendering."""
+    raise CodegenError(f"the templates have no code for {kind!r}",
+                       "give it a branch in the template that renders it (codegen/templates/)")
+
+
 def _environment() -> Any:
     try:
         import jinja2
@@ -112,7 +118,8 @@ def _environment() -> Any:
     )
     # The templates compare kinds with these, never with string literals: a
     # renamed kind fails the rendering (StrictUndefined) instead of making wrong C++.
-    env.globals.update(ArgKind=b.ArgKind, ResultKind=b.ResultKind, OutputKind=b.OutputKind)
+    env.globals.update(ArgKind=b.ArgKind, ResultKind=b.ResultKind, OutputKind=b.OutputKind,
+                       CallSlotKind=b.CallSlotKind, unhandled=unhandled)
     env.filters.update(
         c_string=c_string,
         text_signature_doc=text_signature_doc,

@@ -7,6 +7,10 @@ from codegen.classify import classify
 from codegen.handwritten import Handwritten
 from codegen.handwritten_plan import text_signature
 
+CONTEXT = b.CallSlot(b.CallSlotKind.CONTEXT)
+TARGET = b.CallSlot(b.CallSlotKind.TARGET)
+SELF = b.CallSlot(b.CallSlotKind.SELF)
+
 
 def _status(plan, sdk_name):
     entry = next(e for e in plan.coverage if e.sdk_name == sdk_name)
@@ -59,6 +63,7 @@ def test_mini_reasons(mini_plan):
     # An output parameter becomes the result.
     tag = _wrapper(mini_plan, "GetTag")
     assert (tag.args, tag.result.kind, tag.result.py_type) == ([], b.ResultKind.OUTPUTS, "int")
+    assert tag.call == [CONTEXT, b.CallSlot(b.CallSlotKind.OUTPUT, 0)]
     assert "array parameter `keys` (const char *const *)" in _status(mini_plan, "OrthancPluginSetHeaders")[1]
     assert "struct parameter `target` (OrthancPluginDictionaryEntry *)" in _status(
         mini_plan, "OrthancPluginLookupDictionary")[1]
@@ -71,7 +76,7 @@ def test_mini_reasons(mini_plan):
 def test_memory_buffer_target_and_scalar_arguments(mini_plan):
     w = _wrapper(mini_plan, "HttpGet")
     assert w.result.kind == b.ResultKind.MEMORY_BUFFER and w.result.py_type == "bytes"
-    assert w.call == ["context", "target", 0, 1, 2, 3, 4]
+    assert w.call == [CONTEXT, TARGET, *(b.CallSlot(b.CallSlotKind.ARG, i) for i in range(5))]
     assert [(a.name, a.kind, a.format, a.py_type) for a in w.args] == [
         ("url", b.ArgKind.STRING, "s", "str"),
         ("username", b.ArgKind.STRING, "z", "Optional[str]"),  # "can be NULL" in its doc
@@ -90,6 +95,7 @@ def test_buffer_with_size_is_one_argument(mini_plan):
 
     answer = _wrapper(mini_plan, "RestOutput.AnswerBuffer")
     assert answer.self_handle is not None and answer.self_handle.c_type == "OrthancPluginRestOutput*"
+    assert answer.call == [CONTEXT, SELF, *(b.CallSlot(b.CallSlotKind.ARG, i) for i in range(4))]
     assert [(a.name, a.kind) for a in answer.args] == [
         ("answer", b.ArgKind.BUFFER), ("mimeType", b.ArgKind.STRING), ("image", b.ArgKind.HANDLE), ("red", b.ArgKind.NATIVE),
     ]
@@ -250,7 +256,7 @@ def test_string_maps_and_image_buffers(real_plan):
         ("uri", b.ArgKind.STRING, "str"), ("headers", b.ArgKind.STRING_MAP, "Mapping[str, str]"),
         ("afterPlugins", b.ArgKind.NATIVE, "int"),
     ]
-    assert get2.call == ["context", "target", 0, 1, 2]
+    assert get2.call == [CONTEXT, TARGET, *(b.CallSlot(b.CallSlotKind.ARG, i) for i in range(3))]
     item = _wrapper(real_plan, "RestOutput.SendMultipartItem2")
     assert [a.kind for a in item.args] == [b.ArgKind.BUFFER, b.ArgKind.STRING_MAP]
     for name in ("CompressPngImage", "CompressJpegImage", "RestOutput.CompressAndAnswerPngImage",

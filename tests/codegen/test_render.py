@@ -3,9 +3,15 @@
 from __future__ import annotations
 
 import ast
+import copy
 import re
 
+import pytest
+
+from codegen import bindings as b
+
 from codegen.classify import classify
+from codegen.errors import CodegenError
 from codegen.handwritten import Handwritten
 from codegen.render import (
     OUTPUT_FILES,
@@ -42,6 +48,14 @@ def test_write_if_changed(tmp_path):
 def test_outputs_and_determinism(real_outputs, real_plan, real_module):
     assert tuple(real_outputs) == OUTPUT_FILES
     assert render(real_plan, real_module) == real_outputs
+
+
+def test_a_call_slot_the_templates_do_not_know_stops_the_rendering(real_plan, real_module):
+    plan = copy.deepcopy(real_plan)
+    wrapper = plan.functions[0]
+    wrapper.call = [b.CallSlot(b.CallSlotKind.CONTEXT), b.CallSlot("renamed")]  # type: ignore[arg-type]
+    with pytest.raises(CodegenError, match="renamed"):
+        render(plan, real_module)
 
 
 def test_header_declares_the_contract(real_outputs, real_plan):
