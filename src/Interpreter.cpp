@@ -1,6 +1,7 @@
 #include "Interpreter.h"
 
 #include "Errors.h"
+#include "FileSystem.h"
 #include "Gil.h"
 #include "Log.h"
 #include "Module.h"
@@ -20,11 +21,8 @@
 #include <utility>
 #include <vector>
 
-#ifdef _WIN32
-#  include <windows.h>
-#else
+#ifndef _WIN32
 #  include <dlfcn.h>
-#  include <sys/stat.h>
 #endif
 
 namespace
@@ -38,22 +36,8 @@ std::string PythonVersion()
 }
 #endif
 
-bool FileExists(const std::string& path)
-{
-#ifdef _WIN32
-  const DWORD attributes = GetFileAttributesA(path.c_str());
-  return attributes != INVALID_FILE_ATTRIBUTES && !(attributes & FILE_ATTRIBUTE_DIRECTORY);
-#else
-  struct stat info;
-  return stat(path.c_str(), &info) == 0 && S_ISREG(info.st_mode);
-#endif
-}
-
-std::string Directory(const std::string& path)
-{
-  const size_t slash = path.find_last_of("/\\");
-  return slash == std::string::npos ? std::string(".") : path.substr(0, slash);
-}
+using file_system::Directory;
+using file_system::IsFile;
 
 std::string FileName(const std::string& path)
 {
@@ -65,23 +49,7 @@ std::string FileName(const std::string& path)
 // (libpython3.X.so, pythonXY.dll), found from one of its symbols.
 std::string PythonLibraryPath()
 {
-#ifdef _WIN32
-  HMODULE module = nullptr;
-  char path[MAX_PATH] = "";
-  if (GetModuleHandleExA(GET_MODULE_HANDLE_EX_FLAG_FROM_ADDRESS | GET_MODULE_HANDLE_EX_FLAG_UNCHANGED_REFCOUNT,
-                         reinterpret_cast<LPCSTR>(&Py_InitializeFromConfig), &module))
-  {
-    GetModuleFileNameA(module, path, MAX_PATH);
-  }
-  return path;
-#else
-  Dl_info info;
-  if (dladdr(reinterpret_cast<void*>(&Py_InitializeFromConfig), &info) != 0 && info.dli_fname != nullptr)
-  {
-    return info.dli_fname;
-  }
-  return "";
-#endif
+  return file_system::ModuleFileContaining(reinterpret_cast<const void*>(&Py_InitializeFromConfig));
 }
 
 // C extensions (numpy, Pillow, pydicom's helpers) expect the Python symbols
@@ -120,14 +88,14 @@ std::string FindInterpreter(const std::string& libraryPath)
 #endif
     for (const std::string& candidate : candidates)
     {
-      if (FileExists(candidate))
+      if (IsFile(candidate))
       {
         return candidate;
       }
     }
   }
 #ifdef ORTHANC_PYTHON_BUILD_INTERPRETER
-  if (FileExists(ORTHANC_PYTHON_BUILD_INTERPRETER))
+  if (IsFile(ORTHANC_PYTHON_BUILD_INTERPRETER))
   {
     return ORTHANC_PYTHON_BUILD_INTERPRETER;
   }
@@ -243,7 +211,7 @@ std::vector<std::pair<std::string, std::string>> CheckScripts(const std::vector<
     {
       throw std::runtime_error("the Python script must be a .py file: " + script + which);
     }
-    if (!FileExists(script))
+    if (!IsFile(script))
     {
       throw std::runtime_error("the Python script does not exist: " + script + which +
                                " (check the \"PythonScript\" option; relative paths start from Orthanc's "

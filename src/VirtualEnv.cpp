@@ -1,80 +1,21 @@
+// Finding the virtual environment named by "Python.VirtualEnv" or $VIRTUAL_ENV and putting it on sys.path.
 #include "VirtualEnv.h"
 
 #include "Errors.h"
+#include "FileSystem.h"
 #include "Log.h"
 #include "PyRef.h"
 #include "PythonHeaders.h"
+#include "Pyvenv.h"
 
 #include <cstdlib>
-#include <fstream>
 #include <stdexcept>
-#include <sys/stat.h>
 
 namespace
 {
-#ifdef _WIN32
-const char kSeparator = '\\';
-#else
-const char kSeparator = '/';
-#endif
-
-bool IsDirectory(const std::string& path)
-{
-  struct stat info;
-  return stat(path.c_str(), &info) == 0 && (info.st_mode & S_IFDIR) != 0;
-}
-
-bool IsFile(const std::string& path)
-{
-  struct stat info;
-  return stat(path.c_str(), &info) == 0 && (info.st_mode & S_IFREG) != 0;
-}
-
-std::string Join(const std::string& a, const std::string& b)
-{
-  return (!a.empty() && (a.back() == '/' || a.back() == '\\')) ? a + b : a + kSeparator + b;
-}
-
-std::string Trim(const std::string& text)
-{
-  const size_t first = text.find_first_not_of(" \t\r\n");
-  const size_t last = text.find_last_not_of(" \t\r\n");
-  return first == std::string::npos ? "" : text.substr(first, last - first + 1);
-}
-
-// "3.11" from "3.11.7" or "3.11.7.final.0"; empty if `version` has no minor number.
-std::string MajorMinor(const std::string& version)
-{
-  const size_t first = version.find('.');
-  if (first == std::string::npos)
-  {
-    return "";
-  }
-  const size_t second = version.find('.', first + 1);
-  return version.substr(0, second);
-}
-
-// The Python version a venv was made with, from its pyvenv.cfg ("version" or "version_info").
-std::string VenvPythonVersion(const std::string& config)
-{
-  std::ifstream file(config);
-  std::string line;
-  std::string version;
-  while (std::getline(file, line))
-  {
-    const size_t equal = line.find('=');
-    if (equal == std::string::npos)
-    {
-      continue;
-    }
-    const std::string key = Trim(line.substr(0, equal));
-    if (key == "version_info" || (key == "version" && version.empty()))
-    {
-      version = Trim(line.substr(equal + 1));
-    }
-  }
-  return MajorMinor(version);
-}
+using file_system::IsDirectory;
+using file_system::IsFile;
+using file_system::Join;
 
 // The venv at `path`, or an exception explaining what is wrong with it.
 VirtualEnv Check(const std::string& path, bool fromEnvironment)
@@ -86,13 +27,13 @@ VirtualEnv Check(const std::string& path, bool fromEnvironment)
   {
     throw std::runtime_error(where + " does not exist");
   }
-  const std::string config = Join(path, "pyvenv.cfg");
-  if (!IsFile(config))
+  const pyvenv::Config config = pyvenv::Read(path);
+  if (!config.found)
   {
     throw std::runtime_error(where + " is not a virtual environment (no pyvenv.cfg): create it with python" +
                              embedded + " -m venv");
   }
-  const std::string version = VenvPythonVersion(config);
+  const std::string& version = config.version;
   if (version != embedded)
   {
     throw std::runtime_error(where + " was made for Python " + (version.empty() ? "(unknown)" : version) +

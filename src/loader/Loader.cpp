@@ -1,6 +1,8 @@
 // The loader's entry points: choose a Python, load the bundle's module built for it
 // (python3.X/ beside this file) and forward Orthanc's four entry points to it.
+#include "../FileSystem.h"
 #include "../Json.h"
+#include "../PythonVersion.h"
 #include "PythonChoice.h"
 
 #include <orthanc/OrthancCPlugin.h>
@@ -15,7 +17,6 @@
 #else
 #  include <dirent.h>
 #  include <dlfcn.h>
-#  include <sys/stat.h>
 #endif
 
 #ifndef ORTHANC_PYTHON_VERSION
@@ -44,48 +45,13 @@ const char* kModuleName = "OrthancPython.dll";
 const char* kModuleName = "libOrthancPython.so";
 #endif
 
-std::string Join(const std::string& dir, const std::string& name)
-{
-#ifdef _WIN32
-  return dir + "\\" + name;
-#else
-  return dir + "/" + name;
-#endif
-}
+using file_system::IsFile;
+using file_system::Join;
 
 // The folder holding this loader: the bundle's modules are in its python3.X/ subfolders.
 std::string LoaderDirectory()
 {
-#ifdef _WIN32
-  HMODULE self = nullptr;
-  char path[MAX_PATH] = "";
-  if (GetModuleHandleExA(GET_MODULE_HANDLE_EX_FLAG_FROM_ADDRESS | GET_MODULE_HANDLE_EX_FLAG_UNCHANGED_REFCOUNT,
-                         reinterpret_cast<LPCSTR>(&LoaderDirectory), &self))
-  {
-    GetModuleFileNameA(self, path, MAX_PATH);
-  }
-  std::string file = path;
-#else
-  Dl_info info;
-  std::string file;
-  if (dladdr(reinterpret_cast<void*>(&LoaderDirectory), &info) != 0 && info.dli_fname != nullptr)
-  {
-    file = info.dli_fname;
-  }
-#endif
-  const size_t slash = file.find_last_of("/\\");
-  return slash == std::string::npos ? std::string(".") : file.substr(0, slash);
-}
-
-bool IsFile(const std::string& path)
-{
-#ifdef _WIN32
-  const DWORD attributes = GetFileAttributesA(path.c_str());
-  return attributes != INVALID_FILE_ATTRIBUTES && (attributes & FILE_ATTRIBUTE_DIRECTORY) == 0;
-#else
-  struct stat info;
-  return stat(path.c_str(), &info) == 0 && S_ISREG(info.st_mode);
-#endif
+  return file_system::Directory(file_system::ModuleFileContaining(reinterpret_cast<const void*>(&LoaderDirectory)));
 }
 
 std::vector<std::string> Subfolders(const std::string& dir)
@@ -124,7 +90,7 @@ std::vector<std::string> BundledVersions(const std::string& dir)
   std::vector<std::string> versions;
   for (const std::string& name : Subfolders(dir))
   {
-    if (name.compare(0, 6, "python") == 0 && loader::MajorMinor(name.substr(6)) == name.substr(6) &&
+    if (name.compare(0, 6, "python") == 0 && python_version::MajorMinor(name.substr(6)) == name.substr(6) &&
         IsFile(Join(Join(dir, name), kModuleName)))
     {
       versions.push_back(name.substr(6));

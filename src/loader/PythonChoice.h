@@ -35,9 +35,6 @@ struct Choice
 // `loaderBits`: the loader's own pointer size, which the Python must share.
 Choice ChoosePython(const PythonSettings& settings, const std::vector<std::string>& bundled, int loaderBits);
 
-// "3.12.1" -> "3.12"; "" when `text` does not start with a version.
-std::string MajorMinor(const std::string& text);
-
 // "a, b, c", or "none" for an empty list (for messages).
 std::string ListOrNone(const std::vector<std::string>& items);
 }  // namespace loader
