@@ -14,7 +14,13 @@ PyObject* ResultFromErrorCode(OrthancPluginErrorCode code)
   Py_RETURN_NONE;
 }
 
-PyObject* ResultFromMemoryBuffer(OrthancPluginErrorCode code, OrthancPluginMemoryBuffer& buffer)
+namespace
+{
+// The buffer's bytes, then the buffer freed by `free` (the SDK's function for
+// its kind: 32- or 64-bit sizes).
+template <typename Buffer>
+PyObject* BytesOfFreedBuffer(OrthancPluginErrorCode code, Buffer& buffer,
+                             void (*free)(OrthancPluginContext*, Buffer*))
 {
   if (code != OrthancPluginErrorCode_Success)
   {
@@ -23,9 +29,15 @@ PyObject* ResultFromMemoryBuffer(OrthancPluginErrorCode code, OrthancPluginMemor
   PyObject* result = BytesFromBuffer(buffer.data, static_cast<size_t>(buffer.size));
   {
     GilRelease nogil;
-    OrthancPluginFreeMemoryBuffer(PluginContext(), &buffer);
+    free(PluginContext(), &buffer);
   }
   return result;
+}
+}  // namespace
+
+PyObject* ResultFromMemoryBuffer(OrthancPluginErrorCode code, OrthancPluginMemoryBuffer& buffer)
+{
+  return BytesOfFreedBuffer(code, buffer, OrthancPluginFreeMemoryBuffer);
 }
 
 OutputBuffers::OutputBuffers(std::initializer_list<OrthancPluginMemoryBuffer*> buffers) : buffers_(buffers)
@@ -61,16 +73,7 @@ PyObject* OutputBuffers::Text(const OrthancPluginMemoryBuffer* buffer)
 
 PyObject* ResultFromMemoryBuffer64(OrthancPluginErrorCode code, OrthancPluginMemoryBuffer64& buffer)
 {
-  if (code != OrthancPluginErrorCode_Success)
-  {
-    return RaiseOrthancError(code);
-  }
-  PyObject* result = BytesFromBuffer(buffer.data, static_cast<size_t>(buffer.size));
-  {
-    GilRelease nogil;
-    OrthancPluginFreeMemoryBuffer64(PluginContext(), &buffer);
-  }
-  return result;
+  return BytesOfFreedBuffer(code, buffer, OrthancPluginFreeMemoryBuffer64);
 }
 
 PyObject* ResultFromOwnedString(char* value, OrthancPluginErrorCode errorIfNull)

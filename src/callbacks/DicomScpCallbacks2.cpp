@@ -15,6 +15,7 @@
 #include "DicomScp.h"
 #include "OrthancGenerated.h"
 #include "PythonCall.h"
+#include "StorageCommitment.h"
 
 #if ORTHANC_PLUGINS_VERSION_IS_ABOVE(1, 12, 10)
 
@@ -116,61 +117,25 @@ void* CreateMove3(OrthancPluginResourceType level, const char* patientId, const 
 
 // --- storage commitment -----------------------------------------------------------
 
-struct CommitmentHandler
-{
-  PyRef driver;  // destroyed with the GIL held (CommitmentDestructor2)
-};
-
 OrthancPluginErrorCode CommitmentFactory2(void** handler, const char* jobId, const char* transactionUid,
                                           const char* const* sopClassUids, const char* const* sopInstanceUids,
                                           uint32_t countInstances, const OrthancPluginDicomConnection* connection)
 {
-  const char* where = "the storage commitment SCP callback";
-  *handler = nullptr;
   GilHold gil;
   PyRef classes = ListOfStrings(sopClassUids, countInstances);
   PyRef instances = ListOfStrings(sopInstanceUids, countInstances);
   BorrowedHandle connectionObject = Connection(connection);
-  PyRef driver = CallPython(commitmentFactory2_, where, {Str(Text(jobId)).get(), Str(Text(transactionUid)).get(),
-                                                         classes.get(), instances.get(), connectionObject.get()});
-  if (!driver)
-  {
-    return OrthancPluginErrorCode_Plugin;
-  }
-  // None: this plugin does not handle the request (Orthanc then does).
-  *handler = (driver.get() == Py_None) ? nullptr : new CommitmentHandler{std::move(driver)};
-  return OrthancPluginErrorCode_Success;
-}
-
-void CommitmentDestructor2(void* handler)
-{
-  GilHold gil;
-  delete static_cast<CommitmentHandler*>(handler);
+  return storage_commitment::KeepDriver(
+      CallPython(commitmentFactory2_, "the storage commitment SCP callback",
+                 {Str(Text(jobId)).get(), Str(Text(transactionUid)).get(), classes.get(), instances.get(),
+                  connectionObject.get()}),
+      handler);
 }
 
 OrthancPluginErrorCode CommitmentLookup2(OrthancPluginStorageCommitmentFailureReason* target, void* handler,
                                          const char* sopClassUid, const char* sopInstanceUid)
 {
-  const char* where = "the storage commitment SCP lookup";
-  GilHold gil;
-  PyRef result = CallPython(commitmentLookup2_, where, {Str(sopClassUid).get(), Str(sopInstanceUid).get(),
-                                                        static_cast<CommitmentHandler*>(handler)->driver.get()});
-  if (!result)
-  {
-    return OrthancPluginErrorCode_Plugin;
-  }
-  if (!PyLong_Check(result.get()) || PyBool_Check(result.get()))
-  {
-    LogError(std::string("Python plugin: ") + where + " must return an orthanc.StorageCommitmentFailureReason");
-    return OrthancPluginErrorCode_Plugin;
-  }
-  const long reason = PyLong_AsLong(result.get());
-  if (reason == -1 && PyErr_Occurred() != nullptr)
-  {
-    return ReportPythonError(where);
-  }
-  *target = static_cast<OrthancPluginStorageCommitmentFailureReason>(reason);
-  return OrthancPluginErrorCode_Success;
+  return storage_commitment::Lookup(commitmentLookup2_, target, handler, sopClassUid, sopInstanceUid);
 }
 }  // namespace
 
@@ -229,7 +194,7 @@ PyObject* RegisterStorageCommitmentScpCallback2(PyObject* /* module */, PyObject
   {
     GilRelease nogil;
     code = OrthancPluginRegisterStorageCommitmentScpCallback2(PluginContext(), CommitmentFactory2,
-                                                              CommitmentDestructor2, CommitmentLookup2);
+                                                              storage_commitment::DestroyHandler, CommitmentLookup2);
   }
   return ResultFromErrorCode(code);
 }

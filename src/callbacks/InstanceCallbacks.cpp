@@ -105,65 +105,58 @@ OrthancPluginReceivedInstanceAction CallReceivedInstance(OrthancPluginMemoryBuff
   return OrthancPluginReceivedInstanceAction_Modify;
 }
 
-// Calls the incoming instance filter in `slot` (none registered, as after a
-// reload that removed it: the instance is stored); its result, or empty
-// (reported) on failure.
-PyRef CallIncomingFilter(const CallbackSlot& slot, const char* where, const OrthancPluginDicomInstance* instance,
-                         bool& registered)
+// Calls the incoming instance filter in `slot` and lets `decide` read its
+// result: 1 store the instance, 0 discard it, -1 error.  None registered (as
+// after a reload that removed it): the instance is stored.
+template <typename Decide>
+int32_t RunIncomingFilter(const CallbackSlot& slot, const char* where, const OrthancPluginDicomInstance* instance,
+                          Decide decide)
 {
-  PyRef callback = slot.Get();
-  registered = static_cast<bool>(callback);
-  if (!registered)
-  {
-    return PyRef();
-  }
-  BorrowedHandle dicom(PyRef::Steal(generated::Wrap_DicomInstance(instance, false)));
-  return CallPython(callback.get(), where, {dicom.get()}, nullptr, Coroutine::kAwaited);
-}
-
-// 1: store the instance, 0: discard it (with *dimseStatus), -1: error.
-int32_t CallIncomingCStore(uint16_t* dimseStatus, const OrthancPluginDicomInstance* instance)
-{
-  const char* where = "the incoming C-STORE instance filter";
   GilHold gil;
-  bool registered = false;
-  PyRef result = CallIncomingFilter(cstoreFilter_, where, instance, registered);
-  if (!result)
-  {
-    return registered ? -1 : 1;
-  }
-  long status = 0;
-  if (!callback_result::StrictInt(result.get(), where, 0, 0xffff,
-                                  "int: 0 to store the instance, or a DIMSE status from 1 to 0xffff to refuse it",
-                                  "the instance is refused", status))
-  {
-    return -1;
-  }
-  if (status == 0)
+  PyRef callback = slot.Get();
+  if (!callback)
   {
     return 1;
   }
-  *dimseStatus = static_cast<uint16_t>(status);
-  return 0;
+  PyRef result;
+  {
+    BorrowedHandle dicom(PyRef::Steal(generated::Wrap_DicomInstance(instance, false)));
+    result = CallPython(callback.get(), where, {dicom.get()}, nullptr, Coroutine::kAwaited);
+  }
+  return result ? decide(result.get()) : -1;
 }
 
-// 1: store the instance, 0: discard it, -1: error.
+int32_t CallIncomingCStore(uint16_t* dimseStatus, const OrthancPluginDicomInstance* instance)
+{
+  const char* where = "the incoming C-STORE instance filter";
+  return RunIncomingFilter(cstoreFilter_, where, instance, [&](PyObject* result) -> int32_t {
+    long status = 0;
+    if (!callback_result::StrictInt(result, where, 0, 0xffff,
+                                    "int: 0 to store the instance, or a DIMSE status from 1 to 0xffff to refuse it",
+                                    "the instance is refused", status))
+    {
+      return -1;
+    }
+    if (status == 0)
+    {
+      return 1;
+    }
+    *dimseStatus = static_cast<uint16_t>(status);
+    return 0;
+  });
+}
+
 int32_t CallIncomingDicomInstance(const OrthancPluginDicomInstance* instance)
 {
   const char* where = "the incoming DICOM instance filter";
-  GilHold gil;
-  bool registered = false;
-  PyRef result = CallIncomingFilter(dicomFilter_, where, instance, registered);
-  if (!result)
-  {
-    return registered ? -1 : 1;
-  }
-  bool accepted = false;
-  if (!callback_result::StrictBool(result.get(), where, "the instance is refused", accepted))
-  {
-    return -1;
-  }
-  return accepted ? 1 : 0;
+  return RunIncomingFilter(dicomFilter_, where, instance, [&](PyObject* result) -> int32_t {
+    bool accepted = false;
+    if (!callback_result::StrictBool(result, where, "the instance is refused", accepted))
+    {
+      return -1;
+    }
+    return accepted ? 1 : 0;
+  });
 }
 
 // Orthanc calls these on its HTTP threads too (uploads through the REST API),

@@ -9,6 +9,7 @@
 #include "CallbackResult.h"
 #include "OrthancGenerated.h"
 #include "PythonCall.h"
+#include "StorageCommitment.h"
 
 #include <cstdlib>
 #include <cstring>
@@ -160,59 +161,24 @@ bool SetStorageCallbacks(const char* function, PyObject* create, PyObject* read,
 CallbackSlot commitmentFactory_("storage commitment SCP callback");
 CallbackSlot commitmentLookup_("storage commitment SCP callback");
 
-struct CommitmentHandler
-{
-  PyRef driver;  // destroyed with the GIL held (CommitmentDestructor)
-};
-
 OrthancPluginErrorCode CommitmentFactory(void** handler, const char* jobId, const char* transactionUid,
                                          const char* const* sopClassUids, const char* const* sopInstanceUids,
                                          uint32_t countInstances, const char* remoteAet, const char* calledAet)
 {
-  const char* where = "the storage commitment SCP callback";
   GilHold gil;
   PyRef classes = ListOfStrings(sopClassUids, countInstances);
   PyRef instances = ListOfStrings(sopInstanceUids, countInstances);
-  PyRef driver = CallPython(commitmentFactory_, where,
-                            {Str(jobId).get(), Str(transactionUid).get(), classes.get(), instances.get(),
-                             Str(remoteAet).get(), Str(calledAet).get()});
-  if (!driver)
-  {
-    return OrthancPluginErrorCode_Plugin;
-  }
-  // None: this plugin does not handle the request (Orthanc then does).
-  *handler = (driver.get() == Py_None) ? nullptr : new CommitmentHandler{std::move(driver)};
-  return OrthancPluginErrorCode_Success;
-}
-
-void CommitmentDestructor(void* handler)
-{
-  GilHold gil;
-  delete static_cast<CommitmentHandler*>(handler);
+  return storage_commitment::KeepDriver(
+      CallPython(commitmentFactory_, "the storage commitment SCP callback",
+                 {Str(jobId).get(), Str(transactionUid).get(), classes.get(), instances.get(), Str(remoteAet).get(),
+                  Str(calledAet).get()}),
+      handler);
 }
 
 OrthancPluginErrorCode CommitmentLookup(OrthancPluginStorageCommitmentFailureReason* target, void* handler,
                                         const char* sopClassUid, const char* sopInstanceUid)
 {
-  const char* where = "the storage commitment SCP lookup";
-  GilHold gil;
-  PyRef result = CallPython(commitmentLookup_, where,
-                            {Str(sopClassUid).get(), Str(sopInstanceUid).get(),
-                             static_cast<CommitmentHandler*>(handler)->driver.get()});
-  if (!result)
-  {
-    return OrthancPluginErrorCode_Plugin;
-  }
-  long reason = 0;
-  if (!callback_result::StrictInt(result.get(), where, OrthancPluginStorageCommitmentFailureReason_Success,
-                                  OrthancPluginStorageCommitmentFailureReason_DuplicateTransactionUID,
-                                  "an orthanc.StorageCommitmentFailureReason",
-                                  "the instance is reported as a processing failure", reason))
-  {
-    reason = OrthancPluginStorageCommitmentFailureReason_ProcessingFailure;
-  }
-  *target = static_cast<OrthancPluginStorageCommitmentFailureReason>(reason);
-  return OrthancPluginErrorCode_Success;
+  return storage_commitment::Lookup(commitmentLookup_, target, handler, sopClassUid, sopInstanceUid);
 }
 }  // namespace
 
@@ -268,7 +234,8 @@ PyObject* RegisterStorageCommitmentScpCallback(PyObject* /* module */, PyObject*
   OrthancPluginErrorCode code;
   {
     GilRelease nogil;
-    code = OrthancPluginRegisterStorageCommitmentScpCallback(PluginContext(), CommitmentFactory, CommitmentDestructor,
+    code = OrthancPluginRegisterStorageCommitmentScpCallback(PluginContext(), CommitmentFactory,
+                                                             storage_commitment::DestroyHandler,
                                                              CommitmentLookup);
   }
   return ResultFromErrorCode(code);
