@@ -100,13 +100,15 @@ for _minor in WINDOWS_PYTHONS:
 
 @nox.session
 def lint(session: nox.Session) -> None:
-    """ruff on packaging/, codegen/, tests/ and noxfile.py; mypy on packaging/orthanc_packaging/ and codegen/."""
+    """ruff on packaging/, codegen/, tests/, bench/ and noxfile.py; mypy on packaging/orthanc_packaging/, codegen/ and bench/."""
     session.install("-r", str(REQUIREMENTS / "lint.txt"))
     # The release tools keep ruff's default rules and the syntax of the
     # oldest Python they build for.
     session.run("ruff", "check", "--target-version", "py38", "packaging", "tests/packaging", "noxfile.py")
     # tests/scripts are Orthanc Book samples kept verbatim.
-    session.run("ruff", "check", "--select", "E4,E7,E9,F", "--extend-exclude", "tests/scripts", "codegen", "tests")
+    session.run("ruff", "check", "--select", "E4,E7,E9,F", "--extend-exclude", "tests/scripts", "codegen", "tests", "bench")
     session.run("mypy", "--python-version", "3.10", "packaging/orthanc_packaging")
     # The generator: its libclang binding has no types.
     session.run("mypy", "--python-version", "3.10", "--ignore-missing-imports", "codegen")
+    # The benchmarks: the release library they import is not installed here.
+    session.run("mypy", "--python-version", "3.10", "--ignore-missing-imports", "bench/orthanc_bench")

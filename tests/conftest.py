@@ -10,6 +10,7 @@ from typing import Any
 import pytest
 
 import orthanc_server as harness
+import run_settings
 
 # Orthanc log files of the servers started by the current test, attached to
 # the report of a failing test.
@@ -40,7 +41,7 @@ def _parse_version(text: str) -> tuple[int, ...]:
 def pytest_runtest_setup(item: pytest.Item) -> None:
     for marker in item.iter_markers("orthanc_version"):
         low, high = marker.kwargs.get("min"), marker.kwargs.get("max")
-        version = harness.orthanc_version()
+        version = run_settings.orthanc_version()
         shown = ".".join(map(str, version))
         why = marker.kwargs.get("reason") or ""
         if low is not None and version < _parse_version(low):
@@ -54,8 +55,8 @@ def pytest_runtest_setup(item: pytest.Item) -> None:
 @pytest.fixture(scope="session")
 def orthanc_version() -> tuple[int, int, int]:
     """(major, minor, revision) of the Orthanc the tests start (see
-    orthanc_server.orthanc_version); compare with tuples: >= (1, 12, 8)."""
-    return harness.orthanc_version()
+    run_settings.orthanc_version); compare with tuples: >= (1, 12, 8)."""
+    return run_settings.orthanc_version()
 
 
 @pytest.hookimpl(wrapper=True)
@@ -85,8 +86,8 @@ def _setup_factory(
 
     def make(script: str | Path, extra_config: Mapping[str, Any] | None,
              script_name: str) -> harness.OrthancSetup:
-        if not harness.plugin_path().is_file():
-            pytest.fail(harness.MISSING_PLUGIN_MESSAGE, pytrace=False)
+        if not run_settings.plugin_path().is_file():
+            pytest.fail(run_settings.MISSING_PLUGIN_MESSAGE, pytrace=False)
         setup = harness.OrthancSetup.create(
             tmp_path / f"orthanc{next(counter)}", script, extra_config, script_name
         )

@@ -2,8 +2,9 @@
 
 Each server gets its own folder (storage, index, script, configuration, log)
 and free loopback ports (written by orthanc_packaging.orthanc_setup, which
-the benchmarks share).  Nothing here is specific to pytest: see conftest.py
-for the fixtures that wrap it.
+the benchmarks share).  Which plugin and which Orthanc: run_settings.py.
+Nothing here is specific to pytest: see conftest.py for the fixtures that
+wrap it.
 """
 
 from __future__ import annotations
@@ -21,36 +22,9 @@ from typing import Any, Protocol
 
 import requests
 from orthanc_packaging.orthanc_setup import ORTHANC_BINARY, OrthancFiles, tail
+from run_settings import EMBEDDED_PYTHONPATH_VAR, MISSING_PLUGIN_MESSAGE, plugin_path
 
-
-REPO_ROOT = Path(__file__).resolve().parent.parent
 SCRIPTS_DIR = Path(__file__).resolve().parent / "scripts"
-DEFAULT_PLUGIN = REPO_ROOT / "build" / "libOrthancPython.so"
-
-# Extra sys.path entries for the Python interpreter embedded in Orthanc
-# (passed to the Orthanc process only, as PYTHONPATH).  Used to give the
-# upstream plugin, linked to Debian's python3.11, the third-party packages
-# that the samples import (pydicom, Pillow, xlwt, requests).
-EMBEDDED_PYTHONPATH_VAR = "ORTHANC_TESTS_PYTHONPATH"
-
-# Which Orthanc and which SDK header the plugin under test meets, when the
-# runner knows (packaging/orthanc_packaging/orthanc_releases.py sets them);
-# else asked from ORTHANC_BINARY and read from the plugin's build tree.
-ORTHANC_VERSION_VAR = "ORTHANC_TESTS_ORTHANC_VERSION"
-SDK_VERSION_VAR = "ORTHANC_TESTS_SDK_VERSION"
-SDK_HEADER_VAR = "ORTHANC_TESTS_SDK_HEADER"
-# Set (to the Debian suite) when Orthanc runs inside a Debian root: the
-# plugin's Python and its files are those of the root, not of this host.
-ROOT_VAR = "ORTHANC_TESTS_ROOT"
-ROOT_DIR_VAR = "ORTHANC_TESTS_ROOT_DIR"  # that root's folder, seen from here
-# A host executable running the interpreter of the Python the plugin embeds
-# (a root's wrapper); without it, tests look for python3.X on this host.
-EMBEDDED_PYTHON_VAR = "ORTHANC_TESTS_EMBEDDED_PYTHON"
-
-MISSING_PLUGIN_MESSAGE = (
-    "build the plugin first: cmake -S . -B build -DPYTHON_VERSION=3.11 && "
-    "cmake --build build, or set ORTHANC_PYTHON_PLUGIN"
-)
 
 # Seconds Orthanc has to answer after start; under valgrind on a busy
 # two-core machine start-up alone can take longer (tests/reliability raises it).
@@ -60,62 +34,6 @@ STOP_TIMEOUT = 20.0
 
 class OrthancStartError(RuntimeError):
     """Orthanc did not come up; the message ends with the tail of its log."""
-
-
-def plugin_path() -> Path:
-    """The plugin under test: $ORTHANC_PYTHON_PLUGIN or <repo>/build/libOrthancPython.so."""
-    value = os.environ.get("ORTHANC_PYTHON_PLUGIN")
-    # Absolute: Orthanc resolves plugin paths from its own working directory.
-    return Path(value).resolve() if value else DEFAULT_PLUGIN
-
-
-def _version_tuple(text: str) -> tuple[int, ...] | None:
-    match = re.search(r"\b(\d+)\.(\d+)\.(\d+)\b", text)
-    return tuple(int(n) for n in match.groups()) if match else None
-
-
-def orthanc_version() -> tuple[int, int, int]:
-    """The version of the Orthanc the tests start: $ORTHANC_TESTS_ORTHANC_VERSION,
-    else what `ORTHANC_BINARY --version` prints; (0, 0, 0) when unknown."""
-    text = os.environ.get(ORTHANC_VERSION_VAR) or ""
-    if not text:
-        try:
-            run = subprocess.run([str(ORTHANC_BINARY), "--version"], capture_output=True, text=True, timeout=30)
-            text = (run.stdout.splitlines() or [""])[0]
-        except (OSError, subprocess.SubprocessError):
-            text = ""
-    found = _version_tuple(text)
-    return (found[0], found[1], found[2]) if found else (0, 0, 0)
-
-
-def sdk_header() -> Path:
-    """The OrthancCPlugin.h the plugin under test was built with:
-    $ORTHANC_TESTS_SDK_HEADER, else the copy CMake keeps in the build tree
-    (<build>/sdk/orthanc/), else the system's."""
-    value = os.environ.get(SDK_HEADER_VAR)
-    if value:
-        return Path(value)
-    copy = plugin_path().parent / "sdk" / "orthanc" / "OrthancCPlugin.h"
-    return copy if copy.is_file() else Path("/usr/include/orthanc/OrthancCPlugin.h")
-
-
-def in_root() -> str | None:
-    """The Debian suite whose root Orthanc runs in, None on this host."""
-    return os.environ.get(ROOT_VAR) or None
-
-
-def host_view(path: str | Path) -> Path:
-    """Where a path that Orthanc (or its Python) names is seen from the tests:
-    itself on this host; in a Debian root, the root's folder + path, but for
-    the folders bound at the same path (the project, /tmp)."""
-    path = Path(path)
-    root_dir = os.environ.get(ROOT_DIR_VAR)
-    if not in_root() or not root_dir or not path.is_absolute():
-        return path
-    for bound in (REPO_ROOT, Path("/tmp")):
-        if path == bound or bound in path.parents:
-            return path
-    return Path(root_dir) / path.relative_to("/")
 
 
 def load_script(name: str, replacements: Mapping[str, str] | None = None) -> str:

@@ -19,7 +19,7 @@ from .release import find_pythons, preferred_minor, print_summary, second_minor
 from .report import Reporter
 from .version import PROJECT_ROOT, read_version
 
-UNIT_TEST_DIRS = ("tests/packaging", "tests/codegen", "tests/macos")
+UNIT_TEST_DIRS = ("tests/packaging", "tests/codegen", "tests/macos", "tests/bench")
 
 
 def run_ci_tests(

@@ -10,7 +10,7 @@ from pathlib import Path
 
 import pytest
 
-import orthanc_server as harness
+import run_settings
 from orthanc_server import StartFailingOrthanc, StartOrthanc
 
 REPO_ROOT = Path(__file__).resolve().parents[2]
@@ -86,7 +86,7 @@ def test_sys_executable_is_a_real_python(orthanc_server: StartOrthanc) -> None:
     server = orthanc_server(EXECUTABLE_ROUTE)
     executable = server.get("/executable").text
     assert os.path.basename(executable).startswith("python"), executable
-    assert os.access(harness.host_view(executable), os.X_OK), executable
+    assert os.access(run_settings.host_view(executable), os.X_OK), executable
 
 
 @pytest.mark.ours

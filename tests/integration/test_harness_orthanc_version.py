@@ -4,7 +4,7 @@ the version the running server reports (the `orthanc_version` marker skips by it
 
 from __future__ import annotations
 
-import orthanc_server as harness
+import run_settings
 from orthanc_server import StartOrthanc
 
 
@@ -13,8 +13,8 @@ def test_fixture_is_the_running_orthancs_version(orthanc_server: StartOrthanc,
     server = orthanc_server("import orthanc\n")
     reported = server.get("/system").json()["Version"]
     assert ".".join(map(str, orthanc_version)) == reported
-    if harness.in_root():
+    if run_settings.in_root():
         # the paths the root's Python names are read through the root's folder
-        assert harness.host_view("/usr/sbin/Orthanc").is_file()
-        assert harness.host_view(harness.REPO_ROOT) == harness.REPO_ROOT
+        assert run_settings.host_view("/usr/sbin/Orthanc").is_file()
+        assert run_settings.host_view(run_settings.REPO_ROOT) == run_settings.REPO_ROOT
 

@@ -18,7 +18,7 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
-import orthanc_server as harness
+import run_settings
 from orthanc_server import StartOrthanc
 
 HELPER = """\
@@ -104,7 +104,7 @@ def test_pool_with_each_start_method(orthanc_server: StartOrthanc, tmp_path: Pat
     child = answer["child"]
     assert child["pid"] != answer["parent"]
     assert child["executable"] == answer["executable"]  # a real interpreter: Path(...).is_file()
-    assert harness.host_view(child["executable"]).is_file()
+    assert run_settings.host_view(child["executable"]).is_file()
     assert child["main_file"] is None  # no main module was run in the child
     if method != "fork":
         # A new interpreter, which did not import the plugin's script (nor orthanc).

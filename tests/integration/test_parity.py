@@ -12,10 +12,10 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-import orthanc_server as harness
-from orthanc_server import REPO_ROOT, StartOrthanc
+import run_settings
+from orthanc_server import StartOrthanc
 
-REFERENCES = Path(os.environ.get("ORTHANC_UPSTREAM_API_DIR", REPO_ROOT.parent / "shared" / "reference"))
+REFERENCES = Path(os.environ.get("ORTHANC_UPSTREAM_API_DIR", run_settings.REPO_ROOT.parent / "shared" / "reference"))
 
 # Per upstream release: the SDK header its surface needs (the names a header
 # lacks are left out of our module), and the size of its surface (functions,
@@ -122,7 +122,7 @@ def test_every_upstream_name_exists_in_ours(orthanc_server: StartOrthanc, releas
 def test_error_code_enumeration_is_complete(orthanc_server: StartOrthanc) -> None:
     """orthanc.ErrorCode has every value of OrthancPluginErrorCode, and each
     description matches the one Orthanc gives for the code."""
-    header = harness.sdk_header()  # the one the plugin was built with
+    header = run_settings.sdk_header()  # the one the plugin was built with
     if not header.is_file():
         pytest.skip(f"the plugin's SDK header {header} is missing")
     import re

@@ -15,6 +15,7 @@ import zipfile
 from pathlib import Path
 
 import orthanc_server as harness
+import run_settings
 import pytest
 from orthanc_server import StartFailingOrthanc, StartOrthanc
 
@@ -40,7 +41,7 @@ orthanc.RegisterRestCallback('/venv', OnRest)
 
 def embedded_python_version() -> str:
     """X.Y of the Python the plugin under test is linked to (its libpythonX.Y)."""
-    plugin = harness.plugin_path()
+    plugin = run_settings.plugin_path()
     data = plugin.read_bytes()
     found = set(re.findall(rb"libpython(\d+\.\d+)", data))
     if len(found) != 1:
@@ -51,14 +52,14 @@ def embedded_python_version() -> str:
 def embedded_python_interpreter(version: str) -> str:
     """A python{version} that runs: the runner's (a Debian root's wrapper, when
     Orthanc runs in one), next to the plugin's libpython (its RUNPATH), or on PATH."""
-    given = os.environ.get(harness.EMBEDDED_PYTHON_VAR)
+    given = os.environ.get(run_settings.EMBEDDED_PYTHON_VAR)
     if given:
         return given
-    if harness.in_root():
-        pytest.fail(f"Orthanc runs in the Debian {harness.in_root()} root but {harness.EMBEDDED_PYTHON_VAR} "
+    if run_settings.in_root():
+        pytest.fail(f"Orthanc runs in the Debian {run_settings.in_root()} root but {run_settings.EMBEDDED_PYTHON_VAR} "
                     "does not name its python: a host python would make a venv that the root cannot run")
     candidates = []
-    dynamic = subprocess.run(["readelf", "-d", str(harness.plugin_path())], capture_output=True, text=True)
+    dynamic = subprocess.run(["readelf", "-d", str(run_settings.plugin_path())], capture_output=True, text=True)
     for runpath in re.findall(r"R(?:UN)?PATH\).*\[(.*)\]", dynamic.stdout):
         candidates += [str(Path(d).parent / "bin" / f"python{version}") for d in runpath.split(":") if d]
     candidates += [shutil.which(f"python{version}") or "", f"/usr/bin/python{version}"]

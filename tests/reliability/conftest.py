@@ -15,6 +15,7 @@ from typing import Any, Protocol
 import pytest
 
 import orthanc_server as harness
+import run_settings
 
 from .support import QuietSetup
 
@@ -29,8 +30,8 @@ def pytest_configure(config: pytest.Config) -> None:
 
 @pytest.hookimpl(tryfirst=True)
 def pytest_runtest_call(item: pytest.Item) -> None:
-    if not harness.plugin_path().is_file():
-        pytest.fail(f"{harness.plugin_path()} is missing: {harness.MISSING_PLUGIN_MESSAGE}",
+    if not run_settings.plugin_path().is_file():
+        pytest.fail(f"{run_settings.plugin_path()} is missing: {run_settings.MISSING_PLUGIN_MESSAGE}",
                     pytrace=False)
 
 

@@ -30,6 +30,7 @@ from pathlib import Path
 import pytest
 
 import orthanc_server as harness
+import run_settings
 
 HERE = Path(__file__).resolve().parent
 WRAPPER = HERE / "valgrind" / "orthanc-memcheck.sh"
@@ -143,12 +144,12 @@ def test_integration_subset_under_memcheck(tmp_path: Path) -> None:
         pytest.skip(f"Orthanc runs inside the Debian {root} root: memcheck checks this "
                     "host's Orthanc only (the tests session runs it there)")
     assert shutil.which("valgrind"), "valgrind is missing: apt-get install -y valgrind"
-    assert harness.plugin_path().is_file(), harness.MISSING_PLUGIN_MESSAGE
+    assert run_settings.plugin_path().is_file(), run_settings.MISSING_PLUGIN_MESSAGE
     logs = tmp_path / "memcheck"
     logs.mkdir()
     env = dict(os.environ, ORTHANC_BINARY=str(WRAPPER), MEMCHECK_LOG_DIR=str(logs), ORTHANC_TEST_START_TIMEOUT="180",
                MEMCHECK_ORTHANC=str(harness.ORTHANC_BINARY),
-               ORTHANC_PYTHON_PLUGIN=str(harness.plugin_path()))
+               ORTHANC_PYTHON_PLUGIN=str(run_settings.plugin_path()))
     run = subprocess.run(
         [sys.executable, "-m", "pytest", "-q", "-p", "no:cacheprovider",
          *[str(TESTS / item) for item in SUBSET]],

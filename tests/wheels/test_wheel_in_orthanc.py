@@ -19,6 +19,7 @@ from pathlib import Path
 from typing import Any
 
 import orthanc_server as harness
+import run_settings
 import pytest
 from orthanc_packaging import discovery
 from wheel_env import wheel_checks, wheels
@@ -122,7 +123,7 @@ def _clean_env() -> dict[str, str]:
         "PYTHONPATH",
         "PYTHONHOME",
         "VIRTUAL_ENV",
-        harness.EMBEDDED_PYTHONPATH_VAR,
+        run_settings.EMBEDDED_PYTHONPATH_VAR,
     ):
         env.pop(name, None)
     return env
@@ -170,7 +171,7 @@ def clean_orthanc_env(monkeypatch: pytest.MonkeyPatch, installed: Installed) -> 
         "PYTHONPATH",
         "PYTHONHOME",
         "VIRTUAL_ENV",
-        harness.EMBEDDED_PYTHONPATH_VAR,
+        run_settings.EMBEDDED_PYTHONPATH_VAR,
     ):
         monkeypatch.delenv(name, raising=False)
     monkeypatch.setenv("ORTHANC_PYTHON_PLUGIN", str(installed.library))
