@@ -22,6 +22,16 @@ from .version import PROJECT_ROOT, read_version
 UNIT_TEST_DIRS = ("tests/packaging", "tests/codegen", "tests/macos", "tests/bench")
 
 
+def _choose_python(reporter: Reporter, minor: str | None) -> tuple[DiscoveryResult, str | None]:
+    """The Pythons found and the one to build for (`minor`, else the
+    preferred); None, said as an error, when there is none."""
+    found = find_pythons(reporter)
+    chosen = preferred_minor(found.pythons, minor)
+    if chosen is None:
+        reporter.line(f"error: no usable Python {SUPPORTED_RANGE} found to build the plugin for")
+    return found, chosen
+
+
 def run_ci_tests(
     root: Path = PROJECT_ROOT,
     tools_python: str = sys.executable,
@@ -39,14 +49,9 @@ def run_ci_tests(
     dirs = [d for d in UNIT_TEST_DIRS if (root / d).is_dir()]
     unit = testing.run_pytest(tools_python, dirs, "unit", reporter, root)
     results = [unit]
-    found = find_pythons(reporter)
-    chosen = preferred_minor(found.pythons, minor)
+    found, chosen = _choose_python(reporter, minor)
     code = 1
-    if chosen is None:
-        reporter.line(
-            f"error: no usable Python {SUPPORTED_RANGE} found to build the plugin for"
-        )
-    else:
+    if chosen is not None:
         outcomes, code = run_orthanc_release_cells(root, tools_python, reporter, found, chosen, pytest_args)
         results += [o.tests for o in outcomes if o.tests is not None]
         reliability = run_reliability_tests(outcomes[0], root, tools_python, reporter, pytest_args)
@@ -95,10 +100,8 @@ def run_orthanc_releases(
     """`nox -s orthanc-releases`: the cells of run_orthanc_release_cells only
     (no unit, no reliability tests)."""
     reporter = reporter or Reporter(prefix="orthanc-releases")
-    found = find_pythons(reporter)
-    chosen = preferred_minor(found.pythons, minor)
+    found, chosen = _choose_python(reporter, minor)
     if chosen is None:
-        reporter.line(f"error: no usable Python {SUPPORTED_RANGE} found to build the plugin for")
         return 1
     outcomes, code = run_orthanc_release_cells(Path(root), tools_python, reporter, found, chosen, pytest_args)
     reporter.stream.write(testing.total_line([o.tests for o in outcomes if o.tests is not None]) + "\n")
