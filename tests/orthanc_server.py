@@ -30,6 +30,8 @@ SCRIPTS_DIR = Path(__file__).resolve().parent / "scripts"
 # two-core machine start-up alone can take longer (tests/reliability raises it).
 START_TIMEOUT = float(os.environ.get("ORTHANC_TEST_START_TIMEOUT", "30"))
 STOP_TIMEOUT = 20.0
+# Logged by every Orthanc 1.10-1.13 once it serves, just before it handles SIGTERM.
+STARTED_LINE = "Orthanc has started"
 
 
 class OrthancStartError(RuntimeError):
@@ -217,16 +219,20 @@ def start(setup: OrthancSetup, env: Mapping[str, str] | None = None,
             except requests.ConnectionError:
                 pass
             else:
-                # Orthanc starts even when it cannot load a plugin: make sure it did.
-                if "Registering plugin 'python'" not in server.log_text():
-                    server.process.kill()
-                    server.process.wait(10)
-                    setup.release_ports()
-                    raise OrthancStartError(
-                        f"Orthanc answers but did not load the plugin {plugin_path()}; "
-                        f"log tail:\n{tail(server.log_text())}"
-                    )
-                return server
+                log = server.log_text()
+                # Orthanc installs its SIGTERM handler only after logging this; a
+                # SIGTERM before it kills the process (exit -15) instead of stopping it.
+                if STARTED_LINE in log:
+                    # Orthanc starts even when it cannot load a plugin: make sure it did.
+                    if "Registering plugin 'python'" not in log:
+                        server.process.kill()
+                        server.process.wait(10)
+                        setup.release_ports()
+                        raise OrthancStartError(
+                            f"Orthanc answers but did not load the plugin {plugin_path()}; "
+                            f"log tail:\n{tail(server.log_text())}"
+                        )
+                    return server
             if time.monotonic() > deadline:
                 server.process.kill()
                 server.process.wait(10)

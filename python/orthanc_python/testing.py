@@ -209,7 +209,9 @@ def start_orthanc(scripts: str | Path | list[str | Path], workdir: Path,
             raise RuntimeError(f"Orthanc exited with code {process.returncode} during start-up; log tail:\n"
                                f"{_tail(server.log)}")
         try:
-            if server.get("/system", timeout=2).status_code == 200:
+            # Orthanc handles SIGTERM only after logging that it has started;
+            # stopping it before would kill it instead.
+            if server.get("/system", timeout=2).status_code == 200 and "Orthanc has started" in server.log:
                 return server
         except OSError:
             pass
