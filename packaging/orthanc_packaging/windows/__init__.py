@@ -87,31 +87,13 @@ from .common import (
     ARCHES as ARCHES,
 )
 from .common import (
-    ENV_ARCH as ENV_ARCH,
-)
-from .common import (
-    ENV_PROBE as ENV_PROBE,
-)
-from .common import (
-    NO_32BIT_PYTHON as NO_32BIT_PYTHON,
-)
-from .common import (
-    X64 as X64,
-)
-from .common import (
-    X86 as X86,
-)
-from .common import (
-    Arch as Arch,
-)
-from .common import (
-    cross_tools as cross_tools,
-)
-from .common import (
     CROSS_TOOLS as CROSS_TOOLS,
 )
 from .common import (
     ENTRY_POINTS as ENTRY_POINTS,
+)
+from .common import (
+    ENV_ARCH as ENV_ARCH,
 )
 from .common import (
     ENV_CPYTHON_SOURCE as ENV_CPYTHON_SOURCE,
@@ -132,6 +114,9 @@ from .common import (
     ENV_PLUGIN as ENV_PLUGIN,
 )
 from .common import (
+    ENV_PROBE as ENV_PROBE,
+)
+from .common import (
     ENV_PYTHON_HOME as ENV_PYTHON_HOME,
 )
 from .common import (
@@ -144,10 +129,22 @@ from .common import (
     MINGW_TRIPLE as MINGW_TRIPLE,
 )
 from .common import (
+    NO_32BIT_PYTHON as NO_32BIT_PYTHON,
+)
+from .common import (
     SDK_HEADER as SDK_HEADER,
 )
 from .common import (
     WINDOWS as WINDOWS,
+)
+from .common import (
+    X64 as X64,
+)
+from .common import (
+    X86 as X86,
+)
+from .common import (
+    Arch as Arch,
 )
 from .common import (
     Runner as Runner,
@@ -157,6 +154,9 @@ from .common import (
 )
 from .common import (
     _run as _run,
+)
+from .common import (
+    cross_tools as cross_tools,
 )
 from .common import (
     python_tag as python_tag,
@@ -171,37 +171,19 @@ from .devroot import (
     assemble_dev_root as assemble_dev_root,
 )
 from .devroot import (
-    find_cpython_source as find_cpython_source,
+    dev_root_path as dev_root_path,
 )
 from .devroot import (
-    dev_root_path as dev_root_path,
+    find_cpython_source as find_cpython_source,
 )
 from .devroot import (
     pyenv_include as pyenv_include,
 )
 from .embeddable import (
-    PYTHON_EMBED_SHA256 as PYTHON_EMBED_SHA256,
-)
-from .import_library import (
-    export_definition as export_definition,
-)
-from .import_library import (
-    exported_names as exported_names,
-)
-from .pe_checks import (
-    check_python_imports as check_python_imports,
-)
-from .probe import (
-    build_probe as build_probe,
-)
-from .pyconfig import (
-    pyconfig_h as pyconfig_h,
-)
-from .session import (
-    run_all as run_all,
+    EMBEDDABLE_MINORS as EMBEDDABLE_MINORS,
 )
 from .embeddable import (
-    EMBEDDABLE_MINORS as EMBEDDABLE_MINORS,
+    PYTHON_EMBED_SHA256 as PYTHON_EMBED_SHA256,
 )
 from .embeddable import (
     _safe_relative as _safe_relative,
@@ -214,6 +196,12 @@ from .embeddable import (
 )
 from .embeddable import (
     python_embed_requirement as python_embed_requirement,
+)
+from .import_library import (
+    export_definition as export_definition,
+)
+from .import_library import (
+    exported_names as exported_names,
 )
 from .import_library import (
     make_import_library as make_import_library,
@@ -234,6 +222,9 @@ from .pe_checks import (
     check_imports_and_exports as check_imports_and_exports,
 )
 from .pe_checks import (
+    check_python_imports as check_python_imports,
+)
+from .pe_checks import (
     check_version_resource as check_version_resource,
 )
 from .pe_checks import (
@@ -247,6 +238,12 @@ from .pe_checks import (
 )
 from .pe_checks import (
     read_version_resource as read_version_resource,
+)
+from .probe import (
+    build_probe as build_probe,
+)
+from .pyconfig import (
+    pyconfig_h as pyconfig_h,
 )
 from .session import (
     Options as Options,
@@ -262,6 +259,9 @@ from .session import (
 )
 from .session import (
     parse_options as parse_options,
+)
+from .session import (
+    run_all as run_all,
 )
 from .session import (
     run_session as run_session,
