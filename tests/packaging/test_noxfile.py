@@ -31,7 +31,9 @@ def test_noxfile_lists_the_library_sessions() -> None:
 def test_per_python_sessions_follow_the_supported_pythons() -> None:
     names = set(sessions.SESSIONS)
     assert {f"build-{m}" for m in SUPPORTED_MINORS} <= names
-    assert {f"windows-{m}" for m in EMBEDDABLE_MINORS} <= names
+    assert {f"windows-{m}" for m in EMBEDDABLE_MINORS} <= names  # x64
+    assert {f"windows-{m}-x86" for m in EMBEDDABLE_MINORS} <= names
+    assert "windows-all" in names
 
 
 def test_unknown_session_is_a_usage_error(capsys) -> None:

@@ -305,7 +305,7 @@ def windows_bundle(dist: Path, version: str, loader: Path, arch: Arch = X64) -> 
     from .. import bundle
 
     modules = []
-    for minor in sorted({m for m in EMBEDDABLE_MINORS}, key=lambda m: int(m.split(".")[1])):
+    for minor in EMBEDDABLE_MINORS:
         dll = dist / artifact_name(version, minor, arch.platform)
         if dll.is_file():
             modules.append(bundle.Module(minor, dll))
@@ -321,7 +321,7 @@ def run_all(root: Path, tools_python: str, args: Sequence[str], reporter: Report
     windows-3.X-x86 session in turn (a minor's x64 first: its dev root feeds
     the x86 one), then one line per DLL with its size.  Other arguments
     (--no-test, --config) go to each session."""
-    minors = [a for a in args if a in EMBEDDABLE_MINORS] or list(EMBEDDABLE_MINORS)
+    minors = [m for m in EMBEDDABLE_MINORS if m in args] or list(EMBEDDABLE_MINORS)
     arches = [X64, X86] if not any(a in ("x64", "x86") for a in args) else [
         a for a in (X64, X86) if a.name in args]
     rest = [a for a in args if a not in EMBEDDABLE_MINORS and a not in ("x64", "x86")]
