@@ -211,8 +211,15 @@ class WindowsDll:
         # The Python the tests run: the embeddable one (x64); an x86 session
         # has none of its bitness, and its tests say so.
         home = self.x64_root.path if self.x64_root is not None else self.python_root
-        x86 = (_x86_loader_and_host(self.root, self.work, self.native, self.sdk, self.reporter, self.run)
-               if self.arch is X64 else {ENV_LOADER_X86: str(self.loader), ENV_HOST_X86: str(host)})
+        # The 32-bit loader and host, for the test that they refuse a 64-bit
+        # Python: cross-built here; natively the session's Python is of the
+        # plugin's own bitness, so there is no 64-bit Python to refuse.
+        if self.native:
+            x86: dict[str, str] = {}
+        elif self.arch is X64:
+            x86 = _x86_loader_and_host(self.root, self.work, self.native, self.sdk, self.reporter, self.run)
+        else:
+            x86 = {ENV_LOADER_X86: str(self.loader), ENV_HOST_X86: str(host)}
         return {
             **self.env,
             ENV_ARCH: self.arch.name,
