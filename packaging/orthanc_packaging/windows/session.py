@@ -190,7 +190,7 @@ class WindowsDll:
         except WindowsBuildError as error:
             return [str(error)]
         if self.arch is X86 and not self.native:
-            self.reporter.line(f"{self.name}: the x86 plugin is not run here: {NO_32BIT_PYTHON}")
+            self.reporter.line(f"{self.name}: {NO_32BIT_PYTHON}")
         self.reporter.line("running tests/windows (smoke-test host" + ("" if self.native else " under Wine") + ")")
         code = self.run(
             [self.tools_python, "-m", "pytest", str(self.root / "tests" / "windows"), "-q", "-rs",
