@@ -24,9 +24,10 @@ nox.options.default_venv_backend = "venv"
 
 # The Pythons of the per-Python sessions (build-3.X, test-3.X) and of the
 # Windows cross builds; tests/packaging/test_noxfile.py checks that they are
-# the release library's (discovery.SUPPORTED_MINORS, windows.EMBEDDABLE_MINORS).
+# the release library's (discovery.SUPPORTED_MINORS, windows.WINDOWS_MINORS:
+# 3.14 has no embeddable Python here and builds on Windows runners only).
 PYTHONS = ("3.8", "3.9", "3.10", "3.11", "3.12", "3.13", "3.14")
-WINDOWS_PYTHONS = ("3.8", "3.9", "3.10", "3.11", "3.12", "3.13")
+WINDOWS_PYTHONS = ("3.8", "3.9", "3.10", "3.11", "3.12", "3.13", "3.14")
 
 
 def _library(session: nox.Session, name: str, *args: str, requirements: tuple[Path, ...] = ()) -> None:

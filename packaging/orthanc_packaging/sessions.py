@@ -200,7 +200,7 @@ def _table() -> dict[str, Body]:
     for minor in SUPPORTED_MINORS:
         table[f"build-{minor}"] = build_one(minor)
         table[f"test-{minor}"] = test_one(minor)
-    for minor in windows.EMBEDDABLE_MINORS:
+    for minor in windows.WINDOWS_MINORS:
         for arch in windows.ARCHES.values():
             table[f"windows-{minor}{arch.session_suffix}"] = windows_one(minor, arch)
     table["windows-all"] = windows_all

