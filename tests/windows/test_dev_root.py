@@ -181,24 +181,30 @@ def test_python_tag() -> None:
         windows.python_tag("2.7.18")
 
 
-def test_the_assembled_dev_root_links(tmp_path: Path) -> None:
-    """The dev root nox built: Windows headers, a real import library for the
-    official DLL (nm shows the __imp_ symbols that dllimport code refers to)."""
-    root = windows.windows_build_dir(ROOT) / "devroot" / "py3.11"
-    nm = shutil.which(f"{windows.MINGW_TRIPLE}-nm")
+def test_the_assembled_dev_root_links(built_any) -> None:
+    """The dev roots the session built: Windows headers with the generated
+    pyconfig.h, a real import library for the official DLL (nm shows the
+    __imp_ symbols that dllimport code refers to; x86 ones carry the 32-bit
+    C underscore), the embeddable Python in the x64 root."""
+    minor, arch = built_any.minor, built_any.arch
+    tag = windows.python_tag(minor)
+    root = windows.dev_root_path(windows.windows_build_dir(ROOT), minor, arch)
+    nm = shutil.which(f"{arch.triple}-nm")
     if not (root / ".orthanc-dev-root").is_file() or nm is None:
-        pytest.skip("no 3.11 dev root (nox -s windows-3.11) or no MinGW-w64 here")
-    assert windows.header_version(root / "include").startswith("3.11.")
-    assert "MS_WIN32" in (root / "include" / "pyconfig.h").read_text(encoding="utf-8")
+        pytest.skip(f"no {minor} {arch.name} dev root (nox -s windows-{minor}{arch.session_suffix}) or no MinGW-w64 here")
+    assert windows.header_version(root / "include").startswith(minor + ".")
+    assert windows.pyconfig_h(minor) == (root / "include" / "pyconfig.h").read_text(encoding="utf-8")
     symbols = subprocess.run(
-        [nm, str(root / "libs" / "python311.lib")],
+        [nm, str(root / "libs" / f"python{tag}.lib")],
         capture_output=True,
         text=True,
         check=True,
     ).stdout
-    assert "__imp_Py_InitializeFromConfig" in symbols
-    assert "__imp__Py_NoneStruct" in symbols
-    assert (root / "python311.dll").is_file() and (root / "python.exe").is_file()
+    underscore = "" if arch is windows.X64 else "_"
+    assert f"__imp_{underscore}Py_InitializeFromConfig" in symbols
+    assert f"__imp_{underscore}_Py_NoneStruct" in symbols
+    x64_root = windows.dev_root_path(windows.windows_build_dir(ROOT), minor)
+    assert (x64_root / f"python{tag}.dll").is_file() and (x64_root / "python.exe").is_file()
 
 
 @pytest.mark.parametrize("minor", windows.EMBEDDABLE_MINORS)
