@@ -24,9 +24,10 @@ nox.options.default_venv_backend = "venv"
 
 # The Pythons of the per-Python sessions (build-3.X, test-3.X) and of the
 # Windows cross builds; tests/packaging/test_noxfile.py checks that they are
-# the release library's (discovery.SUPPORTED_MINORS, windows.EMBEDDABLE_MINORS).
+# the release library's (discovery.SUPPORTED_MINORS, windows.WINDOWS_MINORS:
+# 3.14 has no embeddable Python here and builds on Windows runners only).
 PYTHONS = ("3.8", "3.9", "3.10", "3.11", "3.12", "3.13", "3.14")
-WINDOWS_PYTHONS = ("3.8", "3.9", "3.10", "3.11", "3.12", "3.13")
+WINDOWS_PYTHONS = ("3.8", "3.9", "3.10", "3.11", "3.12", "3.13", "3.14")
 
 
 def _library(session: nox.Session, name: str, *args: str, requirements: tuple[Path, ...] = ()) -> None:
@@ -56,7 +57,9 @@ _register("tests", (
     "roots; reliability tests."), default=True)
 _register("unit", "Unit tests (tests/packaging, tests/codegen, tests/macos): no Orthanc, no build.", default=True)
 _register("matrix", "Build and test the plugin for every Python 3.8-3.14 found (-- 3.X ... to choose).")
-_register("release", "Build and test every Python found, then assemble dist/<version>/ (SHA256SUMS, manifest.json).")
+_register("release", (
+    "Build and test every Python found, then assemble dist/<version>/ (SHA256SUMS, manifest.json); on "
+    "Linux also windows-all: every Windows DLL, x64 and x86, and their bundles (-- 3.X ... to choose)."))
 _register("stubs", "Build once and copy the generated orthanc.pyi to dist/.")
 _register("docker", (
     "Build the Docker images (trixie default, forky, bookworm), the pydicom example and a PostgreSQL "
@@ -94,8 +97,14 @@ for _minor in PYTHONS:
     _register(f"test-{_minor}", f"Build, then run tests/integration against the Python {_minor} plugin (-- pytest args).")
 for _minor in WINDOWS_PYTHONS:
     _register(f"windows-{_minor}", (
-        f"Windows DLL for Python {_minor} into dist/: MinGW cross build + Wine smoke test on Linux, "
+        f"Windows x64 DLL for Python {_minor} into dist/: MinGW cross build + Wine smoke test on Linux, "
         "MSVC on Windows (-- --config Debug | --python PATH | --no-test)."))
+    _register(f"windows-{_minor}-x86", (
+        f"Windows x86 DLL for Python {_minor} into dist/: MinGW i686 cross build, static checks and the "
+        "32-bit loader under 32-bit Wine (no 32-bit Python to run it with here); MSVC on Windows."))
+_register("windows-all", (
+    "Every windows-3.X and windows-3.X-x86 session, then the DLLs with their sizes and the "
+    "windows-x64 / windows-x86 bundles (-- 3.X ... x64|x86 to choose, --no-test)."))
 
 
 @nox.session

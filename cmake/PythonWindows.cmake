@@ -101,10 +101,14 @@ if(PYTHON_WINDOWS_ROOT)
     set(Python3_LIBRARIES optimized "${_release_lib}" debug "${_debug_lib}")
   endif()
 
-  # PC/pyconfig.h defines MS_WIN64 (64-bit sizes, Py_ssize_t) only for MSVC;
-  # GCC must be told.
+  # What MinGW's GCC must be told for python3X.dll's ABI, which MSVC gets by
+  # itself: PC/pyconfig.h defines MS_WIN64 (64-bit sizes, Py_ssize_t) only for
+  # MSVC before 3.12; 32-bit MinGW-w64 (msvcrt) makes time_t 32-bit unless
+  # __MINGW_USE_VC2005_COMPAT is defined, and the DLL's is 64-bit.
   if(NOT MSVC AND CMAKE_SIZEOF_VOID_P EQUAL 8)
     set_property(TARGET Python3::Python APPEND PROPERTY INTERFACE_COMPILE_DEFINITIONS MS_WIN64)
+  elseif(NOT MSVC)
+    set_property(TARGET Python3::Python APPEND PROPERTY INTERFACE_COMPILE_DEFINITIONS __MINGW_USE_VC2005_COMPAT)
   endif()
 
   set(Python3_FOUND TRUE)

@@ -66,8 +66,8 @@ def classify(parts: Sequence[Path]) -> Parts:
         elif m := WINDOWS_PART.match(name):
             dll = _one(part, "OrthancPython-Python*.dll")
             result.modules.setdefault(f"windows-{m.group(1)}", []).append(bundle.Module(m.group(2), dll))
-            if m.group(1) == "x64":
-                result.loose.append(dll)  # the historical single-DLL download (64-bit)
+            # The single-DLL downloads: the historical 64-bit name, and "-x86.dll" for 32-bit.
+            result.loose.append(dll)
         elif m := LOADER_PART.match(name):
             result.loaders[m.group(1)] = _one(part, bundle.library_name(m.group(1)))
         elif name in ("wheels", "stubs"):

@@ -60,8 +60,10 @@ def artifact_name(version: str, minor: str, platform: PlatformTag) -> str:
     """Released file name; it carries the Python minor because each binary
     embeds exactly one libpython."""
     if platform.os == "windows":
-        # Orthanc's historical Windows naming, without an architecture.
-        return f"OrthancPython-Python{minor}-{version}.dll"
+        # Orthanc's historical Windows naming, without an architecture for
+        # the 64-bit DLLs; the 32-bit ones say so.
+        suffix = "" if platform.arch == "x86_64" else f"-{platform.arch}"
+        return f"OrthancPython-Python{minor}-{version}{suffix}.dll"
     if platform.os == "macos":
         return f"libOrthancPython-{version}-py{minor}-macos-{platform.arch}.dylib"
     return f"libOrthancPython-{version}-py{minor}-{platform.os}-{platform.arch}.so"

@@ -32,6 +32,7 @@ from . import stubs as type_stubs
 from . import wheels as wheel_tools
 from .commands import run
 from .discovery import SUPPORTED_MINORS
+from .naming import detect_platform
 from .report import Reporter
 from .version import PROJECT_ROOT
 
@@ -83,8 +84,13 @@ def test_one(minor: str) -> Body:
     return lambda ctx: _matrix(ctx, [minor], test=True, pytest_args=ctx.args)
 
 
-def windows_one(minor: str) -> Body:
-    return lambda ctx: windows.run_session(ctx.root, minor, ctx.tools_python, ctx.args, ctx.reporter)
+def windows_one(minor: str, arch: windows.Arch = windows.X64) -> Body:
+    return lambda ctx: windows.run_session(ctx.root, minor, ctx.tools_python, ctx.args, ctx.reporter,
+                                           arch=arch)
+
+
+def windows_all(ctx: SessionContext) -> int:
+    return windows.run_all(ctx.root, ctx.tools_python, ctx.args, ctx.reporter)
 
 
 def matrix(ctx: SessionContext) -> int:
@@ -92,7 +98,14 @@ def matrix(ctx: SessionContext) -> int:
 
 
 def release_all(ctx: SessionContext) -> int:
-    return _matrix(ctx, list(ctx.args) or None, test=True, dist=True)
+    """The Linux matrix and its dist/, then (on Linux, where MinGW cross-builds
+    them) every Windows DLL and the windows-x64 / windows-x86 bundles, which
+    windows-all records in the manifest the matrix wrote."""
+    code = _matrix(ctx, list(ctx.args) or None, test=True, dist=True)
+    wanted = [a for a in ctx.args if a in windows.EMBEDDABLE_MINORS]
+    if detect_platform().os != "linux" or (ctx.args and not wanted):
+        return code
+    return windows.run_all(ctx.root, ctx.tools_python, wanted, ctx.reporter) or code
 
 
 def stubs(ctx: SessionContext) -> int:
@@ -187,8 +200,10 @@ def _table() -> dict[str, Body]:
     for minor in SUPPORTED_MINORS:
         table[f"build-{minor}"] = build_one(minor)
         table[f"test-{minor}"] = test_one(minor)
-    for minor in windows.EMBEDDABLE_MINORS:
-        table[f"windows-{minor}"] = windows_one(minor)
+    for minor in windows.WINDOWS_MINORS:
+        for arch in windows.ARCHES.values():
+            table[f"windows-{minor}{arch.session_suffix}"] = windows_one(minor, arch)
+    table["windows-all"] = windows_all
     return table
 
 

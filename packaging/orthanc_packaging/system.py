@@ -37,11 +37,32 @@ def missing_packages(packages: Sequence[str], run: Runner = run) -> list[str]:
 
 
 def install_command(packages: Sequence[str]) -> str:
-    return "apt-get update && apt-get install -y " + " ".join(packages)
+    add = "".join(f"dpkg --add-architecture {a} && " for a in foreign_architectures(packages))
+    return add + "apt-get update && apt-get install -y " + " ".join(packages)
 
 
 class SystemSetupError(RuntimeError):
     """What is missing and how to provide it, in one line."""
+
+
+def foreign_architectures(packages: Sequence[str]) -> list[str]:
+    """The architectures that `packages` name ("wine32:i386" -> "i386")."""
+    return sorted({p.split(":", 1)[1] for p in packages if ":" in p})
+
+
+def _add_architectures(wanted: Sequence[str], run: Runner) -> bool:
+    """dpkg --add-architecture for each of `wanted` not yet known; True if one was added."""
+    known = run(["dpkg", "--print-foreign-architectures"], capture_output=True)
+    have = set((known.stdout or "").split()) if known.returncode == 0 else set()
+    added = False
+    for arch in wanted:
+        if arch in have:
+            continue
+        result = run(["dpkg", "--add-architecture", arch], capture_output=True)
+        if result.returncode != 0:
+            raise SystemSetupError(f"'dpkg --add-architecture {arch}' failed ({result.stderr.strip()[-300:]})")
+        added = True
+    return added
 
 
 def ensure_packages(
@@ -65,6 +86,9 @@ def ensure_packages(
         )
     if reporter is not None:
         reporter.line(f"installing Debian packages: {' '.join(missing)}")
+    # Packages of another architecture (Wine's 32-bit half, wine32:i386) need
+    # dpkg to know it; apt-get update then reads that architecture's index too.
+    _add_architectures(foreign_architectures(missing), run)
     env_prefix = ["env", "DEBIAN_FRONTEND=noninteractive"]
     lock = ["-o", f"DPkg::Lock::Timeout={APT_LOCK_TIMEOUT}"]
     for command in (["apt-get", *lock, "update", "-qq"], ["apt-get", *lock, "install", "-y", "-qq", *missing]):

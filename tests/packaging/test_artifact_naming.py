@@ -48,6 +48,9 @@ def test_windows_name() -> None:
     tag = PlatformTag("windows", "x86_64")
     assert artifact_name("0.1.0", "3.12", tag) == "OrthancPython-Python3.12-0.1.0.dll"
     assert built_library_name(tag) == "OrthancPython.dll"
+    # The 32-bit DLLs share dist/ with the 64-bit ones: their name says so.
+    x86 = PlatformTag("windows", "x86")
+    assert artifact_name("0.1.0", "3.12", x86) == "OrthancPython-Python3.12-0.1.0-x86.dll"
 
 
 def test_macos_name() -> None:

@@ -34,8 +34,8 @@ def test_parts_make_one_release_with_three_bundles(tmp_path: Path) -> None:
     for minor in ("3.12", "3.8"):
         _linux_part(parts, minor)
     _file(parts / "root-forky" / "forky-py3.14-release" / "libOrthancPython.so")
-    for arch in ("x64", "x86"):
-        _file(parts / f"windows-{arch}-py3.11" / "1.0" / "OrthancPython-Python3.11-1.0.dll")
+    for arch, suffix in (("x64", ""), ("x86", "-x86")):
+        _file(parts / f"windows-{arch}-py3.11" / "1.0" / f"OrthancPython-Python3.11-1.0{suffix}.dll")
         _file(parts / f"loader-windows-{arch}" / "OrthancPython.dll")
     _file(parts / "loader-linux-x86_64" / "libOrthancPython.so")
     _file(parts / "wheels" / "orthanc_python_plugin-1.0-cp312-cp312-manylinux_2_28_x86_64.whl")
@@ -47,6 +47,7 @@ def test_parts_make_one_release_with_three_bundles(tmp_path: Path) -> None:
     listing = bundle.archive_listing(out / bundle.archive_name("1.0", "windows-x86"))
     assert "OrthancPython-1.0-windows-x86/python3.11/OrthancPython.dll" in listing
     assert (out / "OrthancPython-Python3.11-1.0.dll").is_file()  # the 64-bit single DLL, as before
+    assert (out / "OrthancPython-Python3.11-1.0-x86.dll").is_file()  # and the 32-bit one, named so
     assert subprocess.run(["sha256sum", "-c", "--quiet", SUMS], cwd=out, check=False).returncode == 0
     assert "orthanc_python_plugin-1.0-cp312-cp312-manylinux_2_28_x86_64.whl" in (out / SUMS).read_text()
 

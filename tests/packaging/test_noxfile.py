@@ -10,7 +10,7 @@ from pathlib import Path
 
 from orthanc_packaging import sessions
 from orthanc_packaging.discovery import SUPPORTED_MINORS
-from orthanc_packaging.windows import EMBEDDABLE_MINORS
+from orthanc_packaging.windows import EMBEDDABLE_MINORS, WINDOWS_MINORS
 
 ROOT = Path(__file__).resolve().parents[2]
 
@@ -31,7 +31,10 @@ def test_noxfile_lists_the_library_sessions() -> None:
 def test_per_python_sessions_follow_the_supported_pythons() -> None:
     names = set(sessions.SESSIONS)
     assert {f"build-{m}" for m in SUPPORTED_MINORS} <= names
-    assert {f"windows-{m}" for m in EMBEDDABLE_MINORS} <= names
+    assert {f"windows-{m}" for m in WINDOWS_MINORS} <= names  # x64
+    assert {f"windows-{m}-x86" for m in WINDOWS_MINORS} <= names
+    assert set(EMBEDDABLE_MINORS) < set(WINDOWS_MINORS)
+    assert "windows-all" in names
 
 
 def test_unknown_session_is_a_usage_error(capsys) -> None:

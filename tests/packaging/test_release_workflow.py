@@ -36,12 +36,34 @@ def nox_sessions() -> set[str]:
 
 def test_matrices_are_those_the_sessions_build(jobs: dict[str, Any]) -> None:
     assert jobs["linux"]["strategy"]["matrix"]["python"] == list(discovery.SUPPORTED_MINORS)
-    assert jobs["windows"]["strategy"]["matrix"]["python"] == list(windows.EMBEDDABLE_MINORS)
+    assert jobs["windows"]["strategy"]["matrix"]["python"] == list(windows.WINDOWS_MINORS)
     arches = [p.split("-", 1)[1] for p in bundle.PLATFORMS if p.startswith("windows-")]
     assert jobs["windows"]["strategy"]["matrix"]["arch"] == arches
     assert jobs["windows-loader"]["strategy"]["matrix"]["arch"] == arches
     suites = [s for s in orthanc_releases.WANTED_SUITES if s != "bookworm"]  # bookworm: the runner's own Orthanc
     assert jobs["orthanc-releases"]["strategy"]["matrix"]["suite"] == suites
+
+
+def matrix_combinations(matrix: dict[str, Any]) -> list[dict[str, Any]]:
+    """The jobs a matrix makes, as GitHub does: the product of its lists, then
+    each `include` entry adds its keys to the combinations it matches."""
+    axes = {k: v for k, v in matrix.items() if k not in ("include", "exclude")}
+    combos = [dict(zip(axes, values)) for values in itertools.product(*axes.values())] or [{}]
+    for extra in matrix.get("include", []):
+        matching = [c for c in combos if all(c.get(k, v) == v for k, v in extra.items() if k in axes)]
+        for combo in matching:
+            combo.update(extra)
+    return combos
+
+
+def expand(template: str, matrix: dict[str, Any]) -> list[str]:
+    names = []
+    for combo in matrix_combinations(matrix):
+        name = template
+        for key, value in combo.items():
+            name = name.replace("${{ matrix." + key + " }}", str(value))
+        names.append(name)
+    return sorted(set(names))
 
 
 def test_every_session_run_exists(jobs: dict[str, Any]) -> None:
@@ -50,12 +72,12 @@ def test_every_session_run_exists(jobs: dict[str, Any]) -> None:
     for job in jobs.values():
         for step in job.get("steps", []):
             for match in re.finditer(r"nox -s \"?([\w.${}\[\] -]+?)\"?(?: --|$|\n)", step.get("run", "")):
-                name = match.group(1).strip()
-                names = ([name.replace("${{ matrix.python }}", m) for m in job["strategy"]["matrix"]["python"]]
-                         if "${{ matrix.python }}" in name else [name])
-                used += names
+                used += expand(match.group(1).strip(), job.get("strategy", {}).get("matrix", {}))
     assert used and set(used) <= known, sorted(set(used) - known)
     assert {"loader", "wheels", "docker", "stubs", "orthanc-releases", "release"} <= set(used)
+    windows_sessions = {f"windows-{m}{a.session_suffix}" for m in windows.WINDOWS_MINORS
+                        for a in windows.ARCHES.values()}
+    assert windows_sessions <= set(used)
 
 
 def test_artifacts_are_parts_gather_knows(jobs: dict[str, Any]) -> None:
@@ -67,12 +89,7 @@ def test_artifacts_are_parts_gather_knows(jobs: dict[str, Any]) -> None:
         uploads = [s["with"]["name"] for s in job["steps"] if s.get("uses", "").startswith("actions/upload-artifact")]
         assert uploads, job_id
         for template in uploads:
-            combos = [{}] if not matrix else [
-                dict(zip(matrix, values)) for values in itertools.product(*matrix.values())]
-            for combo in combos:
-                name = template
-                for key, value in combo.items():
-                    name = name.replace("${{ matrix." + key + " }}", str(value))
+            for name in expand(template, matrix):
                 assert name in ("wheels", "stubs") or any(p.match(name) for p in patterns), (job_id, name)
 
 

@@ -56,3 +56,18 @@ def test_failed_apt_names_the_command_to_run_by_hand() -> None:
     apt = FakeApt([], apt_fails=True)
     with pytest.raises(system.SystemSetupError, match="apt-get install -y orthanc"):
         system.ensure_packages(["orthanc"], run=apt, is_root=True, has_apt=True)
+
+
+def test_a_package_of_another_architecture_adds_it_to_dpkg_first() -> None:
+    apt = FakeApt([])
+    system.ensure_packages(["wine32:i386"], run=apt, is_root=True, has_apt=True)
+    steps = [c for c in apt.commands if c[0] != "dpkg-query"]
+    # FakeApt knows no foreign architecture: i386 is added before apt-get update reads its index.
+    assert steps[0] == ["dpkg", "--print-foreign-architectures"]
+    assert steps[1] == ["dpkg", "--add-architecture", "i386"]
+    assert "update" in steps[2] and "install" in steps[3] and steps[3][-1] == "wine32:i386"
+
+
+def test_the_command_by_hand_adds_the_architecture_too() -> None:
+    assert system.install_command(["wine32:i386", "wine64"]) == (
+        "dpkg --add-architecture i386 && apt-get update && apt-get install -y wine32:i386 wine64")

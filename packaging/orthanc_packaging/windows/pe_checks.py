@@ -12,8 +12,8 @@ from typing import Callable, Mapping
 
 from .common import (
     ENTRY_POINTS,
-    MINGW_RUNTIME_DLLS,
-    MINGW_TRIPLE,
+    X64,
+    Arch,
     Runner,
     WindowsBuildError,
     _run,
@@ -26,10 +26,12 @@ class DllFacts:
     file_format: str = ""
     exports: list[str] = field(default_factory=list)
     imports: list[str] = field(default_factory=list)
+    imported_names: dict[str, list[str]] = field(default_factory=dict)  # DLL -> names
 
 
 def find_objdump(which: Callable[[str], str | None] = shutil.which) -> str | None:
-    for name in (f"{MINGW_TRIPLE}-objdump", "objdump"):
+    # x86_64's objdump reads PE32 (i386) files too.
+    for name in (f"{X64.triple}-objdump", "objdump"):
         found = which(name)
         if found:
             return found
@@ -41,8 +43,18 @@ def parse_objdump(text: str) -> DllFacts:
     facts = DllFacts()
     match = re.search(r"file format (\S+)", text)
     facts.file_format = match.group(1) if match else ""
-    for name in re.findall(r"^\s*DLL Name:\s*(\S+)", text, re.MULTILINE):
+    for block in re.split(r"^\s*DLL Name:\s*", text, flags=re.MULTILINE)[1:]:
+        lines = block.splitlines()
+        name = lines[0].strip()
         facts.imports.append(name)
+        names = facts.imported_names.setdefault(name, [])
+        # "\tvma:  Hint/Ord Member-Name Bound-To", then "\t<vma>\t<hint>  <name>"
+        # lines until a blank line.
+        for line in lines[2:]:
+            entry = re.match(r"\s*[0-9a-fA-F]+\s+\d+\s+(\S+)", line)
+            if not line.strip() or entry is None:
+                break
+            names.append(entry.group(1))
     table = re.search(
         r"\[Ordinal/Name Pointer\] Table.*?\n(.*?)(?:\n\s*\n|\Z)", text, re.DOTALL
     )
@@ -66,13 +78,14 @@ def read_dll_facts(
 
 
 def check_imports_and_exports(
-    facts: DllFacts, minor: str, release_libs: bool = True
+    facts: DllFacts, minor: str, release_libs: bool = True, arch: Arch = X64
 ) -> list[str]:
     """What would stop a Windows user's Orthanc from loading the plugin."""
     problems = []
-    if facts.file_format != "pei-x86-64":
+    if facts.file_format != arch.pe_format:
         problems.append(
-            f"not a 64-bit Windows DLL (file format {facts.file_format or 'unknown'})"
+            f"not a {arch.bits}-bit Windows DLL (file format {facts.file_format or 'unknown'}, "
+            f"expected {arch.pe_format})"
         )
     for name in ENTRY_POINTS:
         if name not in facts.exports:
@@ -92,7 +105,7 @@ def check_imports_and_exports(
     for name in sorted(imports):
         if re.fullmatch(r"python\d+(_d)?\.dll", name) and name not in (release, debug):
             problems.append(f"imports another Python, {name}")
-    for name in MINGW_RUNTIME_DLLS:
+    for name in arch.runtime_dlls:
         if name in imports:
             problems.append(
                 f"imports the MinGW runtime {name}, which Windows users do not have"
@@ -162,6 +175,19 @@ def check_version_resource(data: bytes, version: str, minor: str) -> list[str]:
     return problems
 
 
+def check_python_imports(facts: DllFacts, minor: str, exported: set[str]) -> list[str]:
+    """Every name taken from python3X.dll is one the real DLL exports: a
+    misnamed import (a decorated x86 name, an API of another minor) would
+    stop Windows from loading the plugin."""
+    dll = f"python{python_tag(minor)}.dll"
+    names = next((n for d, n in facts.imported_names.items() if d.lower() == dll), [])
+    missing = sorted(set(names) - exported)
+    if not missing:
+        return []
+    shown = ", ".join(missing[:5]) + (f" and {len(missing) - 5} more" if len(missing) > 5 else "")
+    return [f"imports from {dll} what it does not export: {shown}"]
+
+
 def check_dll(
     dll: Path,
     minor: str,
@@ -169,11 +195,16 @@ def check_dll(
     release_libs: bool = True,
     objdump: str | None = None,
     run: Runner = subprocess.run,
+    arch: Arch = X64,
+    python_exports: set[str] | None = None,
 ) -> list[str]:
-    """Every static check on one built plugin DLL; an empty list means it passed."""
+    """Every static check on one built plugin DLL; an empty list means it
+    passed.  `python_exports`: the names the real python3X.dll exports."""
     if not dll.is_file():
         return [f"{dll} does not exist"]
     facts = read_dll_facts(dll, objdump, run)
-    problems = check_imports_and_exports(facts, minor, release_libs)
+    problems = check_imports_and_exports(facts, minor, release_libs, arch)
+    if python_exports is not None:
+        problems += check_python_imports(facts, minor, python_exports)
     problems += check_version_resource(dll.read_bytes(), version, minor)
     return problems
