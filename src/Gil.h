@@ -1,6 +1,7 @@
 // RAII guards for the global interpreter lock.
 #pragma once
 
+#include "PluginContext.h"
 #include "PythonHeaders.h"
 #include "PythonStack.h"
 
@@ -17,15 +18,21 @@ public:
   // Before taking the GIL on this thread: makes its state once.
   static void Keep();
 
-  // StopPython(), before Py_FinalizeEx() deletes the states still kept.
+  // At process exit, before Py_FinalizeEx() deletes the states still kept.
   static void Finalizing();
 };
 
-// Takes the GIL on a thread that Orthanc owns (callbacks), gives it back on exit.
+// Takes the GIL on a thread that Orthanc owns (callbacks), gives it back on
+// exit.  Orthanc (or the plugin itself) enters Python on this thread for the
+// current run, which the thread then belongs to (PluginContext.h).
 class GilHold
 {
 public:
-  GilHold() : state_((ThreadStateKeeper::Keep(), PyGILState_Ensure())) { bounds_.Enter(); }
+  GilHold() : state_((ThreadStateKeeper::Keep(), PyGILState_Ensure()))
+  {
+    bounds_.Enter();
+    JoinRun();
+  }
   ~GilHold()
   {
     bounds_.Leave();

@@ -60,7 +60,9 @@ class OrthancLogHandler(logging.Handler):
                     self._log_message(line, "python", record.pathname or "", record.lineno or 0,
                                       orthanc.LogCategory.GENERIC, orthanc_level)
                     return
-                except orthanc.OrthancException:
+                except orthanc.OrthancException as error:
+                    if _refused(error):
+                        raise
                     self._log_message = None  # this Orthanc is older than the SDK: fall back below
             if level >= logging.ERROR:
                 orthanc.LogError(line)
@@ -70,8 +72,20 @@ class OrthancLogHandler(logging.Handler):
                 orthanc.LogInfo(line)
             else:
                 orthanc.LogInfo("[DEBUG] " + line)  # shown only when Orthanc traces (level sync)
+        except orthanc.OrthancException as error:
+            if not _refused(error):
+                self.handleError(record)
+            elif record.levelno >= logging.WARNING:
+                # Orthanc is stopping or restarting, or this thread is one of a
+                # previous run (orthanc.OrthancException tells which): stderr.
+                sys.stderr.write(self.format(record) + "\n")
         except Exception:
             self.handleError(record)
+
+
+def _refused(error):
+    """True if Orthanc refused a call because it is not running for this thread."""
+    return bool(error.args) and error.args[0] == orthanc.ErrorCode.BAD_SEQUENCE_OF_CALLS
 
 
 _handler = None
@@ -99,11 +113,21 @@ def follow_orthanc_level(name):
 
 def start_logging(initial):
     global _handler, _managed_level
+    stop_logging()
     _handler = OrthancLogHandler()
     root = logging.getLogger()
     root.addHandler(_handler)
     _managed_level = root.level
     _set_root_level(_ORTHANC_LEVELS.get(initial, logging.WARNING))
+
+
+def stop_logging():
+    """Orthanc stops: the handler goes (the next start adds its own)."""
+    global _handler, _managed_level
+    if _handler is not None:
+        logging.getLogger().removeHandler(_handler)
+        _handler = None
+        _managed_level = None
 
 # ---- the event loop of async callbacks ------------------------------------
 
@@ -309,6 +333,14 @@ void StopSupport()
   {
     ReportPythonError("the stop of the event loop");
   }
+  if (!Call("stop_logging", nullptr))
+  {
+    ReportPythonError("the stop of the logging bridge");
+  }
+}
+
+void ReleaseSupport()
+{
   supportModule_ = PyRef();
 }
 

@@ -18,9 +18,12 @@ void StartLoggingBridge(const std::string& orthancLevel);
 // Orthanc's verbosity changed ("default", "verbose", "trace"): the bridge's level follows.
 void FollowOrthancLogLevel(const std::string& level);
 
-// Stops the event loop (before Python stops
-// or the scripts are imported again by a reset).
+// Orthanc stops (the plugin's finalization): stops the event loop and takes
+// the logging bridge's handler off; both start again with the next run.
 void StopSupport();
+
+// At process exit, before Python is finalized: drops the plugin's reference to the module.
+void ReleaseSupport();
 
 // The file name of the script that defines `callable`, for messages.
 std::string ScriptOf(PyObject* callable);
