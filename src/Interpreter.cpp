@@ -371,6 +371,7 @@ private:
 
 MemoryUsageReporter memoryUsage_;
 
+#ifndef _WIN32
 // Non-daemon Python threads still alive (Py_FinalizeEx would wait for them forever).
 std::string LiveThreads()
 {
@@ -388,10 +389,8 @@ std::string LiveThreads()
   const char* text = PyUnicode_AsUTF8(names.get());
   return text != nullptr ? text : "";
 }
-}  // namespace
+#endif
 
-namespace
-{
 // What the first run's options fixed for the whole process.
 struct StartedWith
 {
@@ -429,6 +428,7 @@ void KeepPluginLoaded()
 #endif
 }
 
+#ifndef _WIN32
 // The process exits (after Orthanc's last OrthancPluginFinalize(), which
 // cannot be told apart from a reset's): Python ends as a Python program
 // does, its non-daemon threads joined, its atexit handlers run (multiprocessing
@@ -461,6 +461,7 @@ void FinalizePythonAtExit()
     LogWarning("Python plugin: errors while finalizing Python (buffered data may be lost)");
   }
 }
+#endif
 
 // The first run of Orthanc with scripts: Python starts, for the process.
 // Returns with the GIL held.
