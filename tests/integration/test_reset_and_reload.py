@@ -1,11 +1,13 @@
 """Reloading scripts without restarting the server: Orthanc's own in-process
-restart (POST /tools/reset) ten times in a row with every callback family,
-and POST /plugins/python/reload ("Python.AllowReload")."""
+restart (POST /tools/reset), which Python outlives (ten times in a row with
+every callback family; a thread of an ended run; atexit at the process's
+exit), and POST /plugins/python/reload ("Python.AllowReload")."""
 
 from __future__ import annotations
 
 import re
 import time
+from collections.abc import Callable
 from pathlib import Path
 
 import pytest
@@ -83,7 +85,8 @@ def _orthanc_rss_kib(server: OrthancServer) -> int:
     raise AssertionError("no Orthanc process found")
 
 
-def test_ten_resets_in_a_row_with_every_callback_family(orthanc_server: StartOrthanc) -> None:
+def test_ten_resets_in_a_row_with_every_callback_family(orthanc_server: StartOrthanc,
+                                                        record_property: Callable[[str, object], None]) -> None:
     server = orthanc_server(EVERY_FAMILY)
     server.wait_for_log(r"change: started")
     # The same numpy module and the same module object of the first import
@@ -116,6 +119,7 @@ def test_ten_resets_in_a_row_with_every_callback_family(orthanc_server: StartOrt
     # reset no longer does).
     growth = rss[-1] - rss[1]
     print(f"resident memory after each reset (KiB): {rss}")
+    record_property("resident_kib_after_each_reset", " ".join(map(str, rss)))  # in the junit XML
     assert growth < 16 * 1024, f"resident memory grew by {growth} KiB over {RESETS - 2} resets: {rss}"
     assert server.stop() == 0
 
@@ -182,6 +186,43 @@ def test_a_thread_of_an_ended_run_gets_orthanc_exception(orthanc_server: StartOr
     assert re.fullmatch(r"fresh thread: \d+ bytes", server.get("/fresh").text)
     assert server.returncode is None
     assert server.stop() == 0
+
+
+AT_EXIT = """\
+import atexit
+import sys
+
+import orthanc
+
+RUN = sys.modules.setdefault('at_exit_runs', type(sys)('at_exit_runs'))
+RUN.count = getattr(RUN, 'count', 0) + 1
+
+def Goodbye(run=RUN.count):
+    try:
+        orthanc.LogWarning('goodbye')
+        outcome = 'admitted'
+    except orthanc.OrthancException as error:
+        outcome = 'OrthancException %d' % error.args[0]
+    with open(RECORD, 'a') as f:
+        f.write('run %d: %s\\n' % (run, outcome))
+
+atexit.register(Goodbye)
+print('imported for run %d' % RUN.count)
+"""
+
+
+def test_atexit_handlers_run_once_when_the_process_exits(orthanc_server: StartOrthanc, tmp_path: Path) -> None:
+    # Python ends with the process, not with each run of Orthanc: the handler
+    # that each run's import registered runs then, once, and Orthanc is gone.
+    record = tmp_path / "atexit.txt"
+    server = orthanc_server(AT_EXIT.replace("RECORD", repr(str(record))))
+    for reset in (1, 2):
+        assert server.post("/tools/reset").status_code == 200
+        server.wait_for_log(f"imported for run {reset + 1}", timeout=30)
+    assert not record.exists()
+    assert server.stop() == 0
+    assert sorted(record.read_text().splitlines()) == [
+        f"run {run}: OrthancException 6" for run in (1, 2, 3)]
 
 
 ROUTES_V1 = """\
