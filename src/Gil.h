@@ -5,6 +5,8 @@
 #include "PythonHeaders.h"
 #include "PythonStack.h"
 
+#include <atomic>
+
 // Keeps one PyThreadState per non-Python thread that runs callbacks (Orthanc's
 // HTTP, DICOM and job threads, the plugin's own threads), from its first
 // callback until the thread ends (Gil.cpp).  PyGILState_Ensure() alone
@@ -52,7 +54,7 @@ private:
 class GilRelease
 {
 public:
-  GilRelease() : state_(enabled_ ? PyEval_SaveThread() : nullptr) {}
+  GilRelease() : state_(enabled_.load(std::memory_order_relaxed) ? PyEval_SaveThread() : nullptr) {}
   ~GilRelease()
   {
     if (state_ != nullptr)
@@ -63,9 +65,10 @@ public:
   GilRelease(const GilRelease&) = delete;
   GilRelease& operator=(const GilRelease&) = delete;
 
-  static void SetEnabled(bool enabled) { enabled_ = enabled; }
+  // At each start of Orthanc, while threads of the previous run may still call.
+  static void SetEnabled(bool enabled) { enabled_.store(enabled, std::memory_order_relaxed); }
 
 private:
-  static inline bool enabled_ = true;
+  static inline std::atomic<bool> enabled_{true};
   PyThreadState* state_;
 };

@@ -219,7 +219,12 @@ def test_atexit_handlers_run_once_when_the_process_exits(orthanc_server: StartOr
     for reset in (1, 2):
         assert server.post("/tools/reset").status_code == 200
         server.wait_for_log(f"imported for run {reset + 1}", timeout=30)
+        server.wait_for_log(r"Orthanc has started", count=reset + 1, timeout=30)
+        assert server.get("/system").status_code == 200
     assert not record.exists()
+    # Orthanc installs its SIGTERM handler a moment after "Orthanc has
+    # started" (SystemToolbox::ServerBarrier); a signal before would kill it.
+    time.sleep(1)
     assert server.stop() == 0
     assert sorted(record.read_text().splitlines()) == [
         f"run {run}: OrthancException 6" for run in (1, 2, 3)]
