@@ -580,7 +580,13 @@ void StopScripts()
   }
   memoryUsage_.Stop();
   PyEval_RestoreThread(mainThreadState_);
-  StopSupport();
+  StopEventLoop();
+  // The callables first: they hold the scripts' globals.  What the scripts
+  // kept then goes with their modules, while Orthanc still answers the
+  // finalizers that call it.
+  ForgetPythonCallbacks();
+  EndScripts(scripts_);
+  StopLoggingBridge();
   mainThreadState_ = PyEval_SaveThread();
 }
 
@@ -591,7 +597,7 @@ void ForgetScripts()
     return;
   }
   PyEval_RestoreThread(mainThreadState_);
-  ForgetPythonCallbacks();
+  ForgetPythonCallbacks();  // what a thread registered during the stop
   mainThreadState_ = PyEval_SaveThread();
 }
 

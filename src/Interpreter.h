@@ -26,12 +26,14 @@ void StartScripts(const PluginOptions& options);
 bool PythonStarted();
 
 // The stop of the plugin, without the GIL, once the plugin's threads that
-// call Python have stopped: stops the event loop of async callbacks, the
-// logging bridge and the memory reporter.  No-op before Python started.
+// call Python have stopped: stops the event loop of async callbacks and the
+// memory reporter, drops every registered Python callable, then the
+// scripts' modules with what only they kept (PythonSupport.h: EndScripts),
+// and takes the logging bridge off.  No-op before Python started.
 void StopScripts();
 
 // Then, once calls from Python into Orthanc are refused (EndRun()): drops
-// every registered Python callable.  Without the GIL.
+// what a Python thread registered in the meantime.  Without the GIL.
 void ForgetScripts();
 
 // POST /plugins/python/reload ("Python.AllowReload"), with the GIL held:

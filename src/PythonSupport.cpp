@@ -259,6 +259,34 @@ def import_scripts(scripts, fresh):
     return None
 
 
+def end_scripts(names):
+    """Orthanc stops the plugin: the scripts' modules go (the next start
+    imports them again), with what only they kept, collected now while
+    Orthanc still answers the finalizers that call it.  The process pools
+    and executors of their module globals are shut down, as the end of
+    Python would: their threads keep them alive otherwise, and their worker
+    processes would pile up at each reset (the Orthanc Book's
+    multiprocessing sample keeps its Pool in a global)."""
+    import gc
+
+    pool = sys.modules.get("multiprocessing.pool")
+    futures = sys.modules.get("concurrent.futures")
+    for name in names:
+        module = sys.modules.pop(name, None)
+        for value in list(vars(module).values()) if module is not None else ():
+            try:
+                if pool is not None and isinstance(value, pool.Pool):
+                    value.terminate()
+                elif futures is not None and isinstance(value, futures.Executor):
+                    if sys.version_info >= (3, 9):
+                        value.shutdown(wait=False, cancel_futures=True)
+                    else:
+                        value.shutdown(wait=False)
+            except Exception:
+                sys.excepthook(*sys.exc_info())
+    gc.collect()
+
+
 def script_of(callable_object):
     """The file name of the script that defines `callable_object` (for messages)."""
     import os
@@ -323,17 +351,17 @@ void StartLoggingBridge(const std::string& orthancLevel)
   }
 }
 
-void StopSupport()
+void StopEventLoop()
 {
-  if (!supportModule_)
-  {
-    return;
-  }
-  if (!Call("stop_event_loop", nullptr))
+  if (supportModule_ && !Call("stop_event_loop", nullptr))
   {
     ReportPythonError("the stop of the event loop");
   }
-  if (!Call("stop_logging", nullptr))
+}
+
+void StopLoggingBridge()
+{
+  if (supportModule_ && !Call("stop_logging", nullptr))
   {
     ReportPythonError("the stop of the logging bridge");
   }
@@ -385,6 +413,22 @@ bool ImportScripts(const std::vector<std::pair<std::string, std::string>>& scrip
   PyErr_Restore(PyRef::Borrow(reinterpret_cast<PyObject*>(Py_TYPE(error.get()))).release(),
                 PyRef::Borrow(error.get()).release(), PyException_GetTraceback(error.get()));
   return false;
+}
+
+void EndScripts(const std::vector<std::pair<std::string, std::string>>& scripts)
+{
+  PyRef names = PyRef::Steal(PyList_New(0));
+  bool ok = static_cast<bool>(names);
+  for (size_t i = 0; ok && i < scripts.size(); i++)
+  {
+    PyRef name = PyRef::Steal(PyUnicode_FromString(scripts[i].first.c_str()));
+    ok = name && PyList_Append(names.get(), name.get()) == 0;
+  }
+  PyRef args = ok ? PyRef::Steal(Py_BuildValue("(O)", names.get())) : PyRef();
+  if (!args || !Call("end_scripts", args.get()))
+  {
+    ReportPythonError("the end of the scripts' run");
+  }
 }
 
 PyRef RunCoroutine(PyObject* awaitable, double timeout, const std::string& where)
