@@ -556,8 +556,8 @@ void StartScripts(const PluginOptions& options)
     {
       StartLoggingBridge(OrthancLogLevelAtStart());
     }
+    scripts_ = scripts;  // also what a failed import leaves to end
     ImportAll(scripts, !first);
-    scripts_ = scripts;
   }
   catch (...)
   {
