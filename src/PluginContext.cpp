@@ -81,11 +81,6 @@ void EndRun()
   context_.store(&standIn_, std::memory_order_release);
 }
 
-bool InRun()
-{
-  return run_.load() != 0;
-}
-
 bool OrthancReachable()
 {
   return context_.load(std::memory_order_acquire) != &standIn_;

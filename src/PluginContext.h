@@ -27,9 +27,6 @@ void StartRun(OrthancPluginContext* context);
 // Orthanc, then PluginContext() is the stand-in.
 void EndRun();
 
-// True during a run.
-bool InRun();
-
 // True while PluginContext() is a running Orthanc's (until EndRun() has
 // waited for the calls in flight): the plugin's own messages go to Orthanc's
 // log then, else to stderr.
