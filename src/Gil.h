@@ -1,8 +1,11 @@
 // RAII guards for the global interpreter lock.
 #pragma once
 
+#include "PluginContext.h"
 #include "PythonHeaders.h"
 #include "PythonStack.h"
+
+#include <atomic>
 
 // Keeps one PyThreadState per non-Python thread that runs callbacks (Orthanc's
 // HTTP, DICOM and job threads, the plugin's own threads), from its first
@@ -17,15 +20,21 @@ public:
   // Before taking the GIL on this thread: makes its state once.
   static void Keep();
 
-  // StopPython(), before Py_FinalizeEx() deletes the states still kept.
+  // At process exit, before Py_FinalizeEx() deletes the states still kept.
   static void Finalizing();
 };
 
-// Takes the GIL on a thread that Orthanc owns (callbacks), gives it back on exit.
+// Takes the GIL on a thread that Orthanc owns (callbacks), gives it back on
+// exit.  Orthanc (or the plugin itself) enters Python on this thread for the
+// current run, which the thread then belongs to (PluginContext.h).
 class GilHold
 {
 public:
-  GilHold() : state_((ThreadStateKeeper::Keep(), PyGILState_Ensure())) { bounds_.Enter(); }
+  GilHold() : state_((ThreadStateKeeper::Keep(), PyGILState_Ensure()))
+  {
+    bounds_.Enter();
+    JoinRun();
+  }
   ~GilHold()
   {
     bounds_.Leave();
@@ -45,7 +54,7 @@ private:
 class GilRelease
 {
 public:
-  GilRelease() : state_(enabled_ ? PyEval_SaveThread() : nullptr) {}
+  GilRelease() : state_(enabled_.load(std::memory_order_relaxed) ? PyEval_SaveThread() : nullptr) {}
   ~GilRelease()
   {
     if (state_ != nullptr)
@@ -56,9 +65,10 @@ public:
   GilRelease(const GilRelease&) = delete;
   GilRelease& operator=(const GilRelease&) = delete;
 
-  static void SetEnabled(bool enabled) { enabled_ = enabled; }
+  // At each start of Orthanc, while threads of the previous run may still call.
+  static void SetEnabled(bool enabled) { enabled_.store(enabled, std::memory_order_relaxed); }
 
 private:
-  static inline bool enabled_ = true;
+  static inline std::atomic<bool> enabled_{true};
   PyThreadState* state_;
 };

@@ -13,6 +13,7 @@
 #include "callbacks/Callbacks.h"
 
 #include <chrono>
+#include <cstdlib>
 #include <condition_variable>
 #include <mutex>
 #include <stdexcept>
@@ -233,12 +234,13 @@ std::vector<std::pair<std::string, std::string>> CheckScripts(const std::vector<
   return scripts;
 }
 
-// Imports the scripts as modules, in order, each with its folder on sys.path.
-void ImportAll(const std::vector<std::pair<std::string, std::string>>& scripts)
+// Imports the scripts as modules, in order, each with its folder on sys.path;
+// `fresh`: again from their source (a run of Orthanc after a reset).
+void ImportAll(const std::vector<std::pair<std::string, std::string>>& scripts, bool fresh)
 {
   for (const auto& script : scripts)
   {
-    if (!ImportScripts({script}, false))
+    if (!ImportScripts({script}, fresh))
     {
       ReportPythonError(("the import of the script " + script.second).c_str());
       throw std::runtime_error("the Python script " + script.second +
@@ -280,6 +282,10 @@ class MemoryUsageReporter
 public:
   void Start()
   {
+    {
+      std::lock_guard<std::mutex> lock(mutex_);
+      stopping_ = false;  // stopped by a previous run of Orthanc
+    }
     PyRef tracemalloc = PyRef::Steal(PyImport_ImportModule("tracemalloc"));
     PyRef started = tracemalloc ? PyRef::Steal(PyObject_CallMethod(tracemalloc.get(), "start", nullptr)) : PyRef();
     if (!started)
@@ -333,6 +339,7 @@ private:
 
 MemoryUsageReporter memoryUsage_;
 
+#ifndef _WIN32
 // Non-daemon Python threads still alive (Py_FinalizeEx would wait for them forever).
 std::string LiveThreads()
 {
@@ -350,19 +357,91 @@ std::string LiveThreads()
   const char* text = PyUnicode_AsUTF8(names.get());
   return text != nullptr ? text : "";
 }
-}  // namespace
+#endif
 
-void StartPython(const PluginOptions& options)
+// What the first run's options fixed for the whole process.
+struct StartedWith
 {
-  const std::vector<std::pair<std::string, std::string>> scripts = CheckScripts(options.scripts);
+  std::string virtualEnv;
+  bool verbose = false;
+};
+StartedWith startedWith_;
 
+// Python keeps references into this library for as long as it runs (the
+// orthanc module's functions and types, the code of every callback), and it
+// runs across Orthanc's restarts, which unload the plugin: the library stays
+// loaded until the process exits, and its state (this Python) with it.
+void KeepPluginLoaded()
+{
+#ifdef _WIN32
+  HMODULE module = nullptr;
+  if (!GetModuleHandleExA(GET_MODULE_HANDLE_EX_FLAG_FROM_ADDRESS | GET_MODULE_HANDLE_EX_FLAG_PIN,
+                          reinterpret_cast<LPCSTR>(&KeepPluginLoaded), &module))
+  {
+    throw std::runtime_error("cannot keep the plugin's DLL loaded (GetModuleHandleEx: error " +
+                             std::to_string(GetLastError()) + ")");
+  }
+#else
+  Dl_info info;
+  if (dladdr(reinterpret_cast<void*>(&KeepPluginLoaded), &info) == 0 || info.dli_fname == nullptr)
+  {
+    throw std::runtime_error("cannot keep the plugin's library loaded: dladdr() does not find it");
+  }
+  if (dlopen(info.dli_fname, RTLD_NOW | RTLD_NOLOAD | RTLD_NODELETE) == nullptr)
+  {
+    const char* error = dlerror();
+    throw std::runtime_error(std::string("cannot keep the plugin's library loaded: ") +
+                             (error != nullptr ? error : info.dli_fname));
+  }
+#endif
+}
+
+#ifndef _WIN32
+// The process exits (after Orthanc's last OrthancPluginFinalize(), which
+// cannot be told apart from a reset's): Python ends as a Python program
+// does, its non-daemon threads joined, its atexit handlers run (multiprocessing
+// stops its pools there), its streams flushed.  Orthanc is gone by then: a
+// call into it raises orthanc.OrthancException, and the plugin's own lines
+// go to stderr.
+void FinalizePythonAtExit()
+{
+  if (mainThreadState_ == nullptr)
+  {
+    return;
+  }
+  ThreadStateKeeper::Finalizing();
+  PyEval_RestoreThread(mainThreadState_);
+  mainThreadState_ = nullptr;
+  ForgetPythonCallbacks();  // already done by OrthancPluginFinalize(), unless Orthanc exited without it
+  ReleaseSupport();
+
+  const std::string threads = LiveThreads();
+  if (!threads.empty())
+  {
+    // Finalizing would wait for these threads forever.  The GIL stays taken,
+    // so they never run again; the process is about to exit.
+    LogWarning("Python plugin: Python threads still running at exit (" + threads +
+               "); the interpreter is left without finalization");
+    return;
+  }
+  if (Py_FinalizeEx() < 0)
+  {
+    LogWarning("Python plugin: errors while finalizing Python (buffered data may be lost)");
+  }
+}
+#endif
+
+// The first run of Orthanc with scripts: Python starts, for the process.
+// Returns with the GIL held.
+void StartInterpreter(const PluginOptions& options)
+{
   // Checked before Python starts: a wrong venv stops the plugin with one message.
   const std::optional<VirtualEnv> venv = FindVirtualEnv(options.virtualEnv);
 
   const std::string library = PythonLibraryPath();
   MakePythonSymbolsGlobal(library);
   const std::string interpreter = FindInterpreter(library);
-  GilRelease::SetEnabled(options.allowThreads);
+  KeepPluginLoaded();
 
   const std::string version = Py_GetVersion();
 #ifdef Py_GIL_DISABLED
@@ -372,28 +451,15 @@ void StartPython(const PluginOptions& options)
 #endif
   LogWarning("Python plugin: using Python " + version.substr(0, version.find(' ')) + build + " from " +
              (library.empty() ? "(unknown)" : library));
-#if PY_VERSION_HEX >= 0x030C0000 && PY_VERSION_HEX < 0x030D0000
-  // CPython 3.12.0 to 3.12.4 crash when an extension module with keyword
-  // arguments (ssl, which asyncio imports) is imported again after Python
-  // was finalized and restarted in the same process (CPython gh-122334).
-  if (Py_Version < 0x030C0500)
-  {
-    LogWarning("Python plugin: with this Python, POST /tools/reset crashes Orthanc if a script imports ssl or "
-               "asyncio (a CPython bug fixed in 3.12.5, gh-122334): upgrade Python to 3.12.5 or later");
-  }
-#endif
-  for (const auto& script : scripts)
-  {
-    LogWarning("Python plugin: script \"" + FileName(script.second) + "\" from directory " +
-               Directory(script.second));
-  }
   InitializeInterpreter(options, interpreter);
   LogWarning("Python plugin: sys.executable is " + (interpreter.empty() ? "(not found)" : interpreter));
-
-  if (options.displayMemoryUsage)
-  {
-    memoryUsage_.Start();
-  }
+  startedWith_ = {options.virtualEnv, options.verbose};
+#ifndef _WIN32
+  // On Windows, a DLL's exit handlers run once the process has terminated
+  // its other threads (DLL_PROCESS_DETACH), where finalizing Python could
+  // wait for a lock that a terminated thread held: Python is left as it is.
+  std::atexit(FinalizePythonAtExit);
+#endif
   try
   {
     if (venv)
@@ -401,13 +467,65 @@ void StartPython(const PluginOptions& options)
       ActivateVirtualEnv(*venv);
     }
     ResetSignalsInForkedChildren();
+  }
+  catch (...)
+  {
+    mainThreadState_ = PyEval_SaveThread();
+    throw;
+  }
+}
+
+// What a later run's options cannot change: Python was set up by the first.
+void WarnAboutFixedOptions(const PluginOptions& options)
+{
+  if (options.virtualEnv != startedWith_.virtualEnv)
+  {
+    LogWarning("Python plugin: the change of \"Python.VirtualEnv\" takes effect when Orthanc's process "
+               "starts again (Python keeps running across POST /tools/reset)");
+  }
+  if (options.verbose != startedWith_.verbose)
+  {
+    LogWarning("Python plugin: the change of \"PythonVerbose\" takes effect when Orthanc's process starts "
+               "again (Python keeps running across POST /tools/reset)");
+  }
+}
+}  // namespace
+
+void StartScripts(const PluginOptions& options)
+{
+  const std::vector<std::pair<std::string, std::string>> scripts = CheckScripts(options.scripts);
+  const bool first = !PythonStarted();
+  GilRelease::SetEnabled(options.allowThreads);
+  for (const auto& script : scripts)
+  {
+    LogWarning("Python plugin: script \"" + FileName(script.second) + "\" from directory " +
+               Directory(script.second));
+  }
+  if (first)
+  {
+    StartInterpreter(options);  // the GIL is held from here
+  }
+  else
+  {
+    WarnAboutFixedOptions(options);
+    LogWarning("Python plugin: Python keeps running since Orthanc's previous start; the scripts are "
+               "imported again");
+    PyEval_RestoreThread(mainThreadState_);
+  }
+
+  if (options.displayMemoryUsage)
+  {
+    memoryUsage_.Start();
+  }
+  try
+  {
     SetAsyncTimeout(options.asyncTimeout);
     if (options.logging)
     {
       StartLoggingBridge(OrthancLogLevelAtStart());
     }
-    ImportAll(scripts);
-    scripts_ = scripts;
+    scripts_ = scripts;  // also what a failed import leaves to end
+    ImportAll(scripts, !first);
   }
   catch (...)
   {
@@ -417,33 +535,38 @@ void StartPython(const PluginOptions& options)
   mainThreadState_ = PyEval_SaveThread();
 }
 
-void StopPython()
+bool PythonStarted()
+{
+  return mainThreadState_ != nullptr;
+}
+
+void StopScripts()
 {
   if (mainThreadState_ == nullptr)
   {
     return;
   }
   memoryUsage_.Stop();
-  ThreadStateKeeper::Finalizing();
   PyEval_RestoreThread(mainThreadState_);
-  mainThreadState_ = nullptr;
-  StopSupport();
+  StopEventLoop();
+  // The callables first: they hold the scripts' globals.  What the scripts
+  // kept then goes with their modules, while Orthanc still answers the
+  // finalizers that call it.
   ForgetPythonCallbacks();
-  scripts_.clear();
+  EndScripts(scripts_);
+  StopLoggingBridge();
+  mainThreadState_ = PyEval_SaveThread();
+}
 
-  const std::string threads = LiveThreads();
-  if (!threads.empty())
+void ForgetScripts()
+{
+  if (mainThreadState_ == nullptr)
   {
-    // Finalizing would wait for these threads forever.  The GIL stays taken,
-    // so they never run again; the process is about to exit.
-    LogWarning("Python plugin: Python threads still running at shutdown (" + threads +
-               "); the interpreter is left without finalization");
     return;
   }
-  if (Py_FinalizeEx() < 0)
-  {
-    LogWarning("Python plugin: errors while finalizing Python (buffered data may be lost)");
-  }
+  PyEval_RestoreThread(mainThreadState_);
+  ForgetPythonCallbacks();  // what a thread registered during the stop
+  mainThreadState_ = PyEval_SaveThread();
 }
 
 bool ReloadScripts(std::string& report)

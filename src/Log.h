@@ -1,11 +1,13 @@
 // The plugin's own messages, written to Orthanc's log.  Callable with or
 // without the GIL (and before Python starts): a thread that holds the GIL
-// lets other Python threads run while Orthanc writes the message.
+// lets other Python threads run while Orthanc writes the message.  Outside a
+// run of Orthanc (PluginContext.h: once Orthanc has stopped), to stderr.
 #pragma once
 
 #include "Gil.h"
 #include "PluginContext.h"
 
+#include <cstdio>
 #include <string>
 
 namespace detail
@@ -19,7 +21,12 @@ inline bool HoldsGil()
 template <void (*Log)(OrthancPluginContext*, const char*)>
 void Write(const std::string& message)
 {
-  if (HoldsGil())
+  if (!OrthancReachable())
+  {
+    std::fprintf(stderr, "%s\n", message.c_str());
+    std::fflush(stderr);
+  }
+  else if (HoldsGil())
   {
     GilRelease nogil;
     Log(PluginContext(), message.c_str());

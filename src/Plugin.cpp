@@ -18,7 +18,7 @@
 
 namespace
 {
-bool pythonStarted_ = false;
+bool scriptsRunning_ = false;
 
 std::string ConfigurationJson(OrthancPluginContext* context)
 {
@@ -31,13 +31,28 @@ std::string ConfigurationJson(OrthancPluginContext* context)
   OrthancPluginFreeString(context, json);
   return result;
 }
+
+// The end of a run of Orthanc (OrthancPluginFinalize(), or a failed
+// OrthancPluginInitialize(), after which Orthanc calls no finalization).
+// Python keeps running: Orthanc may start the plugin again in this process.
+void EndScriptsRun()
+{
+  StopFollowingLogLevel();
+  JoinRouteRegistration();
+  DrainAndStopChangeThread();  // every queued change event, ORTHANC_STOPPED included, while Orthanc answers
+  StopScripts();
+  EndRun();                    // from here on, calls from Python into Orthanc raise
+  ForgetScripts();
+  DrainAndStopChangeThread();  // the change thread of a registration made during the stop, if any
+  scriptsRunning_ = false;
+}
 }  // namespace
 
 extern "C"
 {
 ORTHANC_PLUGINS_API int32_t OrthancPluginInitialize(OrthancPluginContext* context)
 {
-  SetPluginContext(context);
+  StartRun(context);
   // Built against a newer SDK, the plugin still runs in an older Orthanc: the
   // functions that Orthanc lacks raise when called (RunningOrthanc.h).
   const int* minimal = generated::kMinimalOrthanc;
@@ -47,6 +62,7 @@ ORTHANC_PLUGINS_API int32_t OrthancPluginInitialize(OrthancPluginContext* contex
   {
     LogError("Python plugin: this Orthanc (" + RunningOrthancVersion() + ") is older than " + minimalText +
              ", the oldest release the plugin runs in: upgrade Orthanc");
+    EndRun();
     return -1;
   }
   const std::string versions = std::string("version " ORTHANC_PYTHON_VERSION ", Python " PY_VERSION
@@ -63,8 +79,8 @@ ORTHANC_PLUGINS_API int32_t OrthancPluginInitialize(OrthancPluginContext* contex
       LogWarning("Python plugin: no \"PythonScript\" option in the configuration, the plugin stays idle");
       return 0;
     }
-    StartPython(options);
-    pythonStarted_ = true;
+    scriptsRunning_ = true;
+    StartScripts(options);
     if (options.logging)
     {
       StartFollowingLogLevel();
@@ -79,27 +95,25 @@ ORTHANC_PLUGINS_API int32_t OrthancPluginInitialize(OrthancPluginContext* contex
   catch (const std::exception& e)
   {
     LogError(std::string("Python plugin: ") + e.what());
-    // Orthanc does not call OrthancPluginFinalize() after a failed
-    // initialization: stop what the script started before failing (the
-    // change thread, references to Python callables) while Python still runs.
-    StopFollowingLogLevel();
-    DrainAndStopChangeThread();
-    StopPython();
+    // Stops what the scripts started before failing (the change thread,
+    // references to Python callables) while Python still runs.
+    if (scriptsRunning_)
+    {
+      EndScriptsRun();
+    }
+    EndRun();
     return -1;
   }
 }
 
 ORTHANC_PLUGINS_API void OrthancPluginFinalize()
 {
-  if (pythonStarted_)
+  if (scriptsRunning_)
   {
     LogWarning("Python plugin is finalizing");
-    StopFollowingLogLevel();
-    JoinRouteRegistration();
-    DrainAndStopChangeThread();
-    StopPython();
-    pythonStarted_ = false;
+    EndScriptsRun();
   }
+  EndRun();
 }
 
 ORTHANC_PLUGINS_API const char* OrthancPluginGetName()

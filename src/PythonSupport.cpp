@@ -60,7 +60,9 @@ class OrthancLogHandler(logging.Handler):
                     self._log_message(line, "python", record.pathname or "", record.lineno or 0,
                                       orthanc.LogCategory.GENERIC, orthanc_level)
                     return
-                except orthanc.OrthancException:
+                except orthanc.OrthancException as error:
+                    if _refused(error):
+                        raise
                     self._log_message = None  # this Orthanc is older than the SDK: fall back below
             if level >= logging.ERROR:
                 orthanc.LogError(line)
@@ -70,8 +72,20 @@ class OrthancLogHandler(logging.Handler):
                 orthanc.LogInfo(line)
             else:
                 orthanc.LogInfo("[DEBUG] " + line)  # shown only when Orthanc traces (level sync)
+        except orthanc.OrthancException as error:
+            if not _refused(error):
+                self.handleError(record)
+            elif record.levelno >= logging.WARNING:
+                # Orthanc is stopping or restarting, or this thread is one of a
+                # previous run (orthanc.OrthancException tells which): stderr.
+                sys.stderr.write(self.format(record) + "\n")
         except Exception:
             self.handleError(record)
+
+
+def _refused(error):
+    """True if Orthanc refused a call because it is not running for this thread."""
+    return bool(error.args) and error.args[0] == orthanc.ErrorCode.BAD_SEQUENCE_OF_CALLS
 
 
 _handler = None
@@ -99,11 +113,21 @@ def follow_orthanc_level(name):
 
 def start_logging(initial):
     global _handler, _managed_level
+    stop_logging()
     _handler = OrthancLogHandler()
     root = logging.getLogger()
     root.addHandler(_handler)
     _managed_level = root.level
     _set_root_level(_ORTHANC_LEVELS.get(initial, logging.WARNING))
+
+
+def stop_logging():
+    """Orthanc stops: the handler goes (the next start adds its own)."""
+    global _handler, _managed_level
+    if _handler is not None:
+        logging.getLogger().removeHandler(_handler)
+        _handler = None
+        _managed_level = None
 
 # ---- the event loop of async callbacks ------------------------------------
 
@@ -235,6 +259,34 @@ def import_scripts(scripts, fresh):
     return None
 
 
+def end_scripts(names):
+    """Orthanc stops the plugin: the scripts' modules go (the next start
+    imports them again), with what only they kept, collected now while
+    Orthanc still answers the finalizers that call it.  The process pools
+    and executors of their module globals are shut down, as the end of
+    Python would: their threads keep them alive otherwise, and their worker
+    processes would pile up at each reset (the Orthanc Book's
+    multiprocessing sample keeps its Pool in a global)."""
+    import gc
+
+    pool = sys.modules.get("multiprocessing.pool")
+    futures = sys.modules.get("concurrent.futures")
+    for name in names:
+        module = sys.modules.pop(name, None)
+        for value in list(vars(module).values()) if module is not None else ():
+            try:
+                if pool is not None and isinstance(value, pool.Pool):
+                    value.terminate()
+                elif futures is not None and isinstance(value, futures.Executor):
+                    if sys.version_info >= (3, 9):
+                        value.shutdown(wait=False, cancel_futures=True)
+                    else:
+                        value.shutdown(wait=False)
+            except Exception:
+                sys.excepthook(*sys.exc_info())
+    gc.collect()
+
+
 def script_of(callable_object):
     """The file name of the script that defines `callable_object` (for messages)."""
     import os
@@ -299,16 +351,24 @@ void StartLoggingBridge(const std::string& orthancLevel)
   }
 }
 
-void StopSupport()
+void StopEventLoop()
 {
-  if (!supportModule_)
-  {
-    return;
-  }
-  if (!Call("stop_event_loop", nullptr))
+  if (supportModule_ && !Call("stop_event_loop", nullptr))
   {
     ReportPythonError("the stop of the event loop");
   }
+}
+
+void StopLoggingBridge()
+{
+  if (supportModule_ && !Call("stop_logging", nullptr))
+  {
+    ReportPythonError("the stop of the logging bridge");
+  }
+}
+
+void ReleaseSupport()
+{
   supportModule_ = PyRef();
 }
 
@@ -353,6 +413,22 @@ bool ImportScripts(const std::vector<std::pair<std::string, std::string>>& scrip
   PyErr_Restore(PyRef::Borrow(reinterpret_cast<PyObject*>(Py_TYPE(error.get()))).release(),
                 PyRef::Borrow(error.get()).release(), PyException_GetTraceback(error.get()));
   return false;
+}
+
+void EndScripts(const std::vector<std::pair<std::string, std::string>>& scripts)
+{
+  PyRef names = PyRef::Steal(PyList_New(0));
+  bool ok = static_cast<bool>(names);
+  for (size_t i = 0; ok && i < scripts.size(); i++)
+  {
+    PyRef name = PyRef::Steal(PyUnicode_FromString(scripts[i].first.c_str()));
+    ok = name && PyList_Append(names.get(), name.get()) == 0;
+  }
+  PyRef args = ok ? PyRef::Steal(Py_BuildValue("(O)", names.get())) : PyRef();
+  if (!args || !Call("end_scripts", args.get()))
+  {
+    ReportPythonError("the end of the scripts' run");
+  }
 }
 
 PyRef RunCoroutine(PyObject* awaitable, double timeout, const std::string& where)

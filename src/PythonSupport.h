@@ -18,9 +18,16 @@ void StartLoggingBridge(const std::string& orthancLevel);
 // Orthanc's verbosity changed ("default", "verbose", "trace"): the bridge's level follows.
 void FollowOrthancLogLevel(const std::string& level);
 
-// Stops the event loop (before Python stops
-// or the scripts are imported again by a reset).
-void StopSupport();
+// Orthanc stops the plugin: stops the event loop of async callbacks (a
+// callback of the next run starts another).
+void StopEventLoop();
+
+// Orthanc stops the plugin: takes the logging bridge's handler off (the next
+// run adds its own).
+void StopLoggingBridge();
+
+// At process exit, before Python is finalized: drops the plugin's reference to the module.
+void ReleaseSupport();
 
 // The file name of the script that defines `callable`, for messages.
 std::string ScriptOf(PyObject* callable);
@@ -29,6 +36,12 @@ std::string ScriptOf(PyObject* callable);
 // from source and puts the previous modules back if one fails.  False with
 // the exception set on failure.
 bool ImportScripts(const std::vector<std::pair<std::string, std::string>>& scripts, bool fresh);
+
+// Orthanc stops the plugin, the scripts' callables dropped: removes the
+// scripts' modules (module name, path) from sys.modules, shuts down the
+// process pools and executors of their globals and collects what only they
+// referenced.  Reports a failure in the log.
+void EndScripts(const std::vector<std::pair<std::string, std::string>>& scripts);
 
 // "Python.AsyncTimeout": how long a callback waits for its coroutine.
 void SetAsyncTimeout(double seconds);

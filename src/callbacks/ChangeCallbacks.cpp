@@ -67,6 +67,13 @@ public:
     wakeUp_.notify_all();
   }
 
+  // A new run of Orthanc after a reset (the queue was stopped and drained).
+  void Start()
+  {
+    std::lock_guard<std::mutex> lock(mutex_);
+    stopping_ = false;
+  }
+
 private:
   std::mutex mutex_;
   std::condition_variable wakeUp_;
@@ -110,6 +117,7 @@ OrthancPluginErrorCode OnChange(OrthancPluginChangeType type, OrthancPluginResou
 PyObject* RegisterOnChangeCallback(PyObject* /* module */, PyObject* args)
 {
   return RegisterListCallback(args, callbacks_, "RegisterOnChangeCallback", [] {
+    queue_.Start();
     worker_ = std::thread(RunWorker);
     OrthancPluginRegisterOnChangeCallback(PluginContext(), OnChange);
   });

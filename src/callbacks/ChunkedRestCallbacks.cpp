@@ -52,11 +52,13 @@ public:
     return routes_[slot];
   }
 
+  // Orthanc stops, and its registrations with it: the next run starts from slot 0.
   void Forget() override
   {
     std::array<Route, kMaxRoutes> dropped;  // released after the lock: finalizers may run
     SharedLock lock(mutex_);
     dropped.swap(routes_);
+    count_ = 0;
   }
 
 private:

@@ -47,18 +47,12 @@ public:
     return callable;
   }
 
+  // At the plugin's stop, once Orthanc no longer calls the collections.
   void Forget() override
   {
-    std::vector<PyRef> dropped;  // released after the lock: finalizers may run
+    std::vector<std::unique_ptr<Collection>> dropped;  // released after the lock: finalizers may run
     SharedLock lock(mutex_);
-    for (auto& c : items_)
-    {
-      for (PyRef* callable : {&c->isExistingFolder, &c->listFolder, &c->retrieveFile, &c->storeFile,
-                              &c->createFolder, &c->deleteItem})
-      {
-        dropped.push_back(std::move(*callable));
-      }
-    }
+    dropped.swap(items_);
   }
 
 private:

@@ -140,13 +140,34 @@ std::string LastError()
 #endif
 }
 
+// The version whose module an earlier start of Orthanc in this process
+// loaded, or "": its Python keeps running across Orthanc's restarts (POST
+// /tools/reset), and a second Python cannot start in the same process.
+std::string LoadedVersion(const std::string& dir, const std::vector<std::string>& bundled)
+{
+  for (const std::string& version : bundled)
+  {
+    const std::string path = Join(Join(dir, "python" + version), kModuleName);
+#ifdef _WIN32
+    if (GetModuleHandleA(path.c_str()) != nullptr)
+#else
+    if (dlopen(path.c_str(), RTLD_NOW | RTLD_NOLOAD) != nullptr)  // the module stays loaded: no dlclose needed
+#endif
+    {
+      return version;
+    }
+  }
+  return "";
+}
+
 // The chosen Python's library first, by its full path, so that the module's
 // dependency on libpython3.X / python3X.dll resolves to it and not to the
-// Python the module was built with; then the module.
-bool LoadModule(const loader::PythonCandidate& python, const std::string& path, std::string& error)
+// Python the module was built with; then the module.  A module loaded by an
+// earlier start (`loaded`) is only looked up.
+bool LoadModule(const loader::PythonCandidate& python, const std::string& path, bool loaded, std::string& error)
 {
 #ifdef _WIN32
-  if (LoadLibraryExA(python.library.c_str(), nullptr, LOAD_WITH_ALTERED_SEARCH_PATH) == nullptr)
+  if (!loaded && LoadLibraryExA(python.library.c_str(), nullptr, LOAD_WITH_ALTERED_SEARCH_PATH) == nullptr)
   {
     error = "cannot load " + python.library + " (" + LastError() + ")";
     return false;
@@ -154,7 +175,7 @@ bool LoadModule(const loader::PythonCandidate& python, const std::string& path, 
   HMODULE handle = LoadLibraryExA(path.c_str(), nullptr, LOAD_WITH_ALTERED_SEARCH_PATH);
   auto symbol = [&](const char* name) { return reinterpret_cast<void*>(GetProcAddress(handle, name)); };
 #else
-  if (dlopen(python.library.c_str(), RTLD_NOW | RTLD_GLOBAL | RTLD_NODELETE) == nullptr)
+  if (!loaded && dlopen(python.library.c_str(), RTLD_NOW | RTLD_GLOBAL | RTLD_NODELETE) == nullptr)
   {
     error = "cannot load " + python.library + " (" + LastError() + ")";
     return false;
@@ -197,6 +218,21 @@ ORTHANC_PLUGINS_API int32_t OrthancPluginInitialize(OrthancPluginContext* contex
                                       ": unpack the whole bundle, not only the loader").c_str());
       return -1;
     }
+    const std::string loaded = LoadedVersion(dir, bundled);
+    if (!loaded.empty())
+    {
+      const std::string path = Join(Join(dir, "python" + loaded), kModuleName);
+      OrthancPluginLogWarning(context, (prefix + "Python " + loaded + " keeps running since Orthanc's previous "
+                                        "start in this process (" + path + "); a change of the choice of Python "
+                                        "takes effect when Orthanc's process starts again").c_str());
+      std::string error;
+      if (!LoadModule(loader::PythonCandidate(), path, true, error))
+      {
+        OrthancPluginLogError(context, (prefix + error).c_str());
+        return -1;
+      }
+      return module_.initialize(context);
+    }
     const loader::Choice choice =
         loader::ChoosePython(ReadSettings(context), bundled, static_cast<int>(8 * sizeof(void*)));
     if (!choice.ok)
@@ -210,7 +246,7 @@ ORTHANC_PLUGINS_API int32_t OrthancPluginInitialize(OrthancPluginContext* contex
                                       " (this bundle holds Python " + loader::ListOrNone(bundled) + ")")
                                          .c_str());
     std::string error;
-    if (!LoadModule(choice.python, path, error))
+    if (!LoadModule(choice.python, path, false, error))
     {
       OrthancPluginLogError(context, (prefix + error).c_str());
       return -1;

@@ -105,7 +105,7 @@ def test_sdk_calls_are_made_without_the_gil(real_outputs):
             if "(PluginContext()" in line:
                 # The call is the only statement of a `{ GilRelease nogil; ... }` block.
                 assert lines[index - 1].strip() == "GilRelease nogil;", (name, line)
-        # (the version checks in front of hand-written functions only delegate)
+        # (the trampolines in front of hand-written functions only delegate)
         bodies = [body for body in _functions(code) if "return ::" not in body]
         assert bodies
         for body in bodies:
@@ -121,6 +121,24 @@ def test_sdk_calls_are_made_without_the_gil(real_outputs):
                     assert body.rindex(after) > release, body
             block = body[release:body.index("}", release)]
             assert "Py" not in block.replace("PluginContext", ""), block  # no Python API without the GIL
+
+
+def test_every_call_into_orthanc_holds_an_orthanc_call(real_outputs, real_plan):
+    # The wrappers and the trampolines of the hand-written functions: the
+    # first statement, so that a refused call converts no argument.
+    for name, least in (("OrthancFunctions.cpp", len(real_plan.functions)),
+                        ("OrthancClasses.cpp", sum(len(c.methods) for c in real_plan.classes))):
+        bodies = _functions(real_outputs[name])
+        assert len(bodies) >= least > 0
+        for body in bodies:
+            assert body.startswith("      const OrthancCall call;\n      if (!call)\n"), body
+    # The deallocators free a handle only during a run of Orthanc.
+    classes = real_outputs["OrthancClasses.cpp"]
+    frees = re.findall(r"\n( *)(OrthancPluginFree\w+)\(PluginContext\(\), handle\);", classes)
+    assert frees
+    for indent, _ in frees:
+        assert len(indent) == 10  # inside `if (call) { GilRelease nogil; ... }`
+    assert classes.count("const OrthancCall call{OrthancCall::Release{}};") == len(frees)
 
 
 def test_pyi(real_outputs, real_plan):
@@ -164,9 +182,14 @@ def test_handwritten_methods_are_declared_and_listed(mini_module):
     assert "PyObject* Image_GetImageBuffer(PyObject* self, PyObject* args);" in outputs["OrthancGenerated.h"]
     assert "PyObject* Image_Lookup(PyObject* self, PyObject* args, PyObject* kwargs);" in outputs["OrthancGenerated.h"]
     classes = outputs["OrthancClasses.cpp"]
-    assert '{"GetImageBuffer", ::Image_GetImageBuffer, METH_VARARGS, Image_GetImageBuffer_HandwrittenDoc},' in classes
-    assert ('{"Lookup", reinterpret_cast<PyCFunction>(reinterpret_cast<void (*)()>(::Image_Lookup)), '
+    assert '{"GetImageBuffer", Checked_Image_GetImageBuffer, METH_VARARGS, Image_GetImageBuffer_HandwrittenDoc},' in classes
+    assert ('{"Lookup", reinterpret_cast<PyCFunction>(reinterpret_cast<void (*)()>(Checked_Image_Lookup)), '
             'METH_VARARGS | METH_KEYWORDS, Image_Lookup_HandwrittenDoc},') in classes
+    # Each is reached through a trampoline that holds the OrthancCall of every call into Orthanc.
+    trampoline = classes[classes.index("PyObject* Checked_Image_Lookup("):]
+    trampoline = trampoline[:trampoline.index("\n    }\n") + 6]
+    assert "const OrthancCall call;" in trampoline
+    assert "return ::Image_Lookup(self, args, kwargs);" in trampoline
     assert '"GetImageBuffer($self, /)\\n"' in classes  # __text_signature__ for inspect
     assert "    def GetImageBuffer(self) -> bytes:" in outputs["orthanc.pyi"]
     assert "    def Lookup(self, name: str, exact: bool = True) -> int:" in outputs["orthanc.pyi"]

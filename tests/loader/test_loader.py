@@ -261,3 +261,34 @@ def test_module_loaded_directly(loader: Path, monkeypatch: pytest.MonkeyPatch,
     server = orthanc_server(CORE_SCRIPT, {"Python": {"Version": "3.99"}})  # ignored without the loader
     assert LOADER not in server.log_text()
     assert server.get("/loader/probe").json()["version"].startswith(target.minor + ".")
+
+
+@needs_bundle
+def test_reset_keeps_the_python_that_runs(loader: Path, orthanc_server: harness.StartOrthanc) -> None:
+    # Python outlives Orthanc's in-process restart, and a second Python cannot
+    # start in the same process: a configuration naming another one takes
+    # effect when the process starts again.
+    hosts = [t for t in _targets() if not t.suite]
+    if len(hosts) < 2:
+        pytest.skip(f"needs two host Pythons in {PYTHONS_VAR}, got {[t.minor for t in hosts]}")
+    first, second = hosts[0], hosts[1]
+    server = orthanc_server(CORE_SCRIPT, {"Python": {"Version": first.minor}}, {"PATH": SYSTEM_PATH})
+    assert server.get("/loader/probe").json()["version"].startswith(first.minor + ".")
+    config = json.loads(server.setup.config_path.read_text(encoding="utf-8"))
+    config["Python"]["Version"] = second.minor
+    server.setup.config_path.write_text(json.dumps(config), encoding="utf-8")
+    assert server.post("/tools/reset").status_code == 200
+    log = server.wait_for_log(f"{LOADER}Python {first.minor} keeps running since Orthanc's previous start",
+                              timeout=30)
+    assert f"{LOADER}chose Python {second.minor}" not in log
+    deadline = time.monotonic() + 30
+    while True:
+        try:
+            answer = server.get("/loader/probe")
+            if answer.status_code == 200:
+                break
+        except OSError:
+            pass
+        assert time.monotonic() < deadline, harness.tail(server.log_text())
+        time.sleep(0.2)
+    assert answer.json()["version"].startswith(first.minor + ".")

@@ -87,3 +87,35 @@ def test_script_error_fails_initialization_with_the_traceback(
     assert "[host] OrthancPluginInitialize returned -1" in result.output
     assert "RuntimeError: broken on purpose" in result.output
     assert "[host] plugin error:" in result.output
+
+
+RESTARTED = """\
+import sys
+import orthanc
+
+# The host restarts the plugin as Orthanc's POST /tools/reset does (FreeLibrary,
+# LoadLibrary, a new context): the DLL stays loaded, Python keeps running, and
+# the script is imported again in the same interpreter.
+sys.smoke_runs = getattr(sys, 'smoke_runs', 0) + 1
+print('imported for run %d' % sys.smoke_runs)
+
+def OnRest(output, uri, **request):
+    output.AnswerBuffer('run %d\\n' % sys.smoke_runs, 'text/plain')
+
+orthanc.RegisterRestCallback('/run', OnRest)
+"""
+
+
+def test_restarts_keep_python_running(built: Built, tmp_path: Path) -> None:
+    result = windows.run_smoke_host(built.host, built.plugin, built.python_home, RESTARTED, tmp_path,
+                                    "/run", "/run", wine_prefix=built.wine_prefix, resets=3)
+    print(result.output)
+
+    assert result.returncode == 0
+    lines = result.output.splitlines()
+    assert [line for line in lines if line.startswith("imported for run")] == [
+        f"imported for run {run}" for run in (1, 2, 3, 4)]
+    assert [line for line in lines if line.startswith("[host] REST answer")] == [
+        f"[host] REST answer (text/plain, 6 bytes): run {run}" for run in (1, 2, 3, 4)]
+    assert result.output.count("the scripts are imported again") == 3
+    assert lines[-2:] == ["[host] OrthancPluginFinalize done", "[host] exit code 0"]

@@ -5,7 +5,7 @@
  * needs at start-up and for one REST call, through the real SDK types of
  * OrthancCPlugin.h:
  *
- *   smoke_host.exe PLUGIN.dll CONFIGURATION.json [ROUTE URI [GROUP...]]
+ *   smoke_host.exe [--resets N] PLUGIN.dll CONFIGURATION.json [ROUTE URI [GROUP...]]
  *
  * It loads the plugin with LoadLibrary (as Orthanc does), checks its four
  * entry points, calls OrthancPluginInitialize with a context whose
@@ -13,6 +13,8 @@
  * then, if ROUTE is given, calls the REST callback registered with exactly
  * that regular expression (no regex matching here: the caller passes the
  * groups) with a GET request for URI, prints the answer, and finalizes.
+ * With --resets N, it then does it N times more, as Orthanc's in-process
+ * restart (POST /tools/reset) does: FreeLibrary, LoadLibrary, a new context.
  *
  * Exit code: 0 when every step worked, else the number of the failed step.
  */
@@ -234,7 +236,8 @@ static int CallRoute(const char* regex, const char* uri, int groupsCount, const 
   return output.answered ? 0 : EXIT_NO_ANSWER;
 }
 
-int main(int argc, char* argv[])
+/* One run of Orthanc: load, initialize, call the route, finalize, unload. */
+static int RunOnce(int run, const char* path, int argc, char* argv[])
 {
   OrthancPluginContext context;
   HMODULE plugin;
@@ -245,26 +248,10 @@ int main(int argc, char* argv[])
   int result = 0;
   int i;
 
-  /* Unbuffered, so that the host's lines and Python's print() (another C
-     runtime, same handle) come out in the order they were written. */
-  setvbuf(stdout, NULL, _IONBF, 0);
-
-  if (argc != 3 && argc < 5)
-  {
-    fprintf(stderr, "usage: %s PLUGIN.dll CONFIGURATION.json [ROUTE URI [GROUP...]]\n", argv[0]);
-    return EXIT_USAGE;
-  }
-  configuration_ = ReadTextFile(argv[2]);
-  if (configuration_ == NULL)
-  {
-    fprintf(stderr, "[host] cannot read the configuration %s\n", argv[2]);
-    return EXIT_USAGE;
-  }
-
-  plugin = LoadLibraryA(argv[1]);
+  plugin = LoadLibraryA(path);
   if (plugin == NULL)
   {
-    printf("[host] LoadLibrary(%s) failed with error %lu\n", argv[1], (unsigned long) GetLastError());
+    printf("[host] LoadLibrary(%s) failed with error %lu\n", path, (unsigned long) GetLastError());
     return EXIT_LOAD;
   }
   initialize = (InitializeFunction) (void (*)(void)) GetProcAddress(plugin, "OrthancPluginInitialize");
@@ -273,7 +260,7 @@ int main(int argc, char* argv[])
   getVersion = (StringFunction) (void (*)(void)) GetProcAddress(plugin, "OrthancPluginGetVersion");
   if (initialize == NULL || finalize == NULL || getName == NULL || getVersion == NULL)
   {
-    printf("[host] %s lacks one of the four plugin entry points\n", argv[1]);
+    printf("[host] %s lacks one of the four plugin entry points\n", path);
     return EXIT_ENTRY_POINTS;
   }
   printf("[host] loaded plugin \"%s\" version %s\n", getName(), getVersion());
@@ -283,23 +270,64 @@ int main(int argc, char* argv[])
   context.Free = HostFree;
   context.InvokeService = InvokeService;
 
+  if (run > 0)
+  {
+    printf("[host] restart %d\n", run);
+  }
   status = initialize(&context);
   printf("[host] OrthancPluginInitialize returned %d\n", (int) status);
   if (status != 0)
   {
     result = EXIT_INITIALIZE;
   }
-  else if (argc >= 5)
+  else if (argc >= 3)
   {
-    result = CallRoute(argv[3], argv[4], argc - 5, (const char* const*) (argv + 5));
+    result = CallRoute(argv[1], argv[2], argc - 3, (const char* const*) (argv + 3));
   }
 
   finalize();
   printf("[host] OrthancPluginFinalize done\n");
   FreeLibrary(plugin);
+  /* Orthanc forgets the unloaded plugin's registrations. */
   for (i = 0; i < routesCount_; i++)
   {
     free(routes_[i].regex);
+  }
+  routesCount_ = 0;
+  return result;
+}
+
+int main(int argc, char* argv[])
+{
+  int resets = 0;
+  int result = 0;
+  int run;
+
+  /* Unbuffered, so that the host's lines and Python's print() (another C
+     runtime, same handle) come out in the order they were written. */
+  setvbuf(stdout, NULL, _IONBF, 0);
+
+  if (argc >= 3 && strcmp(argv[1], "--resets") == 0)
+  {
+    resets = atoi(argv[2]);
+    argv += 2;
+    argc -= 2;
+  }
+  if ((argc != 3 && argc < 5) || resets < 0)
+  {
+    fprintf(stderr, "usage: %s [--resets N] PLUGIN.dll CONFIGURATION.json [ROUTE URI [GROUP...]]\n", argv[0]);
+    return EXIT_USAGE;
+  }
+  configuration_ = ReadTextFile(argv[2]);
+  if (configuration_ == NULL)
+  {
+    fprintf(stderr, "[host] cannot read the configuration %s\n", argv[2]);
+    return EXIT_USAGE;
+  }
+
+  for (run = 0; run <= resets && result == 0; run++)
+  {
+    result = RunOnce(run, argv[1], argc - 2, argv + 2);
   }
   free(configuration_);
   printf("[host] exit code %d\n", result);

@@ -82,9 +82,11 @@ def run_smoke_host(
     timeout: float = 300,
     extra_config: Mapping[str, object] | None = None,
     launcher: Sequence[str] | None = None,
+    resets: int = 0,
 ) -> SmokeRun:
     """Write ``script`` and a configuration naming it into ``workdir``, then
-    run the host on the plugin (under Wine when ``wine_prefix`` is given)."""
+    run the host on the plugin (under Wine when ``wine_prefix`` is given);
+    ``resets`` more runs as Orthanc's in-process restart makes them."""
     import json
 
     under_wine = wine_prefix is not None
@@ -108,6 +110,7 @@ def run_smoke_host(
     cmd = [
         *launcher,
         str(host),
+        *(["--resets", str(resets)] if resets else []),
         windows_path(plugin, under_wine),
         windows_path(config_path, under_wine),
     ]

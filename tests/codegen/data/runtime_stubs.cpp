@@ -23,7 +23,12 @@ namespace
 }
 
 OrthancPluginContext* PluginContext() { return g_context; }
-void SetPluginContext(OrthancPluginContext* context) { g_context = context; }
+
+// The fake Orthanc of this test is always running: every call is admitted.
+bool OrthancReachable() { return true; }
+OrthancCall::OrthancCall() : admitted_(true) {}
+OrthancCall::OrthancCall(Release) : admitted_(true) {}
+OrthancCall::~OrthancCall() = default;
 
 // The fake Orthanc of this test offers every service of the header.
 bool RequireOrthanc(const char*, int, int, int) { return true; }
@@ -200,7 +205,7 @@ extern "C" const char* OrthancPluginGetName()
 
 PyMODINIT_FUNC PyInit_orthanc()
 {
-  SetPluginContext(&g_fakeContext);
+  g_context = &g_fakeContext;
   PyObject* module = PyModule_Create(&kModule);
   if (module == nullptr)
   {
