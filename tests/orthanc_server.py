@@ -34,6 +34,26 @@ STOP_TIMEOUT = 20.0
 STARTED_LINE = "Orthanc has started"
 
 
+def process_alive(pid: int) -> bool:
+    """Whether a process exists and is not a zombie (Linux /proc)."""
+    try:
+        state = Path(f"/proc/{pid}/stat").read_text().split(")")[-1].split()[0]
+    except FileNotFoundError:
+        return False
+    return state != "Z"
+
+
+def live_children(pid: int) -> set[int]:
+    """The live (not zombie) direct children of a process (Linux /proc)."""
+    found: set[int] = set()
+    for task in Path(f"/proc/{pid}/task").iterdir():
+        try:
+            found.update(int(c) for c in (task / "children").read_text().split())
+        except FileNotFoundError:
+            pass
+    return {child for child in found if process_alive(child)}
+
+
 class OrthancStartError(RuntimeError):
     """Orthanc did not come up; the message ends with the tail of its log."""
 

@@ -6,35 +6,15 @@ import json
 import re
 import time
 from concurrent.futures import ThreadPoolExecutor
-from pathlib import Path
 
 import requests
 from orthanc_packaging.dicom_factory import make_dataset, orthanc_instance_id, to_bytes
 from orthanc_packaging.ports import free_port
-from orthanc_server import OrthancServer, StartOrthanc, load_script
+from orthanc_server import OrthancServer, StartOrthanc, live_children, load_script, process_alive
 
 # The Book's loop takes about 4 s; 30 times fewer outer iterations keep the test quick.
 SHORTER_LOOP = {"for i in range(1000):": "for i in range(30):"}
 ANSWER = re.compile(r"computation done in \d+\.\d{3} seconds\n")
-
-
-def _children(pid: int) -> set[int]:
-    """PIDs of the direct children of a process (Linux /proc)."""
-    found: set[int] = set()
-    for task in Path(f"/proc/{pid}/task").iterdir():
-        try:
-            found.update(int(c) for c in (task / "children").read_text().split())
-        except FileNotFoundError:
-            pass
-    return found
-
-
-def _alive(pid: int) -> bool:
-    try:
-        state = Path(f"/proc/{pid}/stat").read_text().split(")")[-1].split()[0]
-    except FileNotFoundError:
-        return False
-    return state != "Z"
 
 
 def _call_concurrently(server: OrthancServer, path: str, count: int) -> list[requests.Response]:
@@ -52,7 +32,7 @@ def test_slow_computation_in_the_plugin(orthanc_server: StartOrthanc) -> None:
 
 def test_computation_offloaded_to_pool(orthanc_server: StartOrthanc) -> None:
     server = orthanc_server(load_script("multiprocessing_pool.py", SHORTER_LOOP))
-    workers = _children(server.process.pid)
+    workers = live_children(server.process.pid)
     assert len(workers) >= 4, "multiprocessing.Pool(4) should have forked 4 workers"
 
     answers = _call_concurrently(server, "/computation", 3)
@@ -62,9 +42,9 @@ def test_computation_offloaded_to_pool(orthanc_server: StartOrthanc) -> None:
 
     assert server.stop() == 0
     deadline = time.monotonic() + 10
-    while any(_alive(pid) for pid in workers) and time.monotonic() < deadline:
+    while any(process_alive(pid) for pid in workers) and time.monotonic() < deadline:
         time.sleep(0.1)
-    assert not any(_alive(pid) for pid in workers), "pool workers outlived Orthanc"
+    assert not any(process_alive(pid) for pid in workers), "pool workers outlived Orthanc"
 
 
 def test_dicom_parsed_in_slave_process(orthanc_server: StartOrthanc) -> None:

@@ -12,7 +12,7 @@ from pathlib import Path
 
 import pytest
 from orthanc_packaging.dicom_factory import make_dicom
-from orthanc_server import OrthancServer, StartOrthanc, load_script
+from orthanc_server import OrthancServer, StartOrthanc, live_children, load_script
 
 pytestmark = pytest.mark.ours
 
@@ -88,24 +88,6 @@ def _orthanc_rss_kib(server: OrthancServer) -> int:
         if line.startswith("VmRSS:"):
             return int(line.split()[1])
     raise AssertionError("no VmRSS in /proc")
-
-
-def _children(pid: int) -> set[int]:
-    """The live (not zombie) child processes of `pid`."""
-    found: set[int] = set()
-    for task in Path(f"/proc/{pid}/task").iterdir():
-        try:
-            found.update(int(c) for c in (task / "children").read_text().split())
-        except FileNotFoundError:
-            pass
-    alive = set()
-    for child in found:
-        try:
-            if Path(f"/proc/{child}/stat").read_text().split(")")[-1].split()[0] != "Z":
-                alive.add(child)
-        except FileNotFoundError:
-            pass
-    return alive
 
 
 def test_ten_resets_in_a_row_with_every_callback_family(orthanc_server: StartOrthanc,
@@ -217,14 +199,14 @@ def test_the_process_pool_of_a_script_ends_with_its_run(orthanc_server: StartOrt
     # took it when Python restarted, and the workers do not pile up.
     server = orthanc_server(load_script("multiprocessing_pool.py", {"for i in range(1000):": "for i in range(30):"}))
     orthanc = _orthanc_pid(server)
-    workers = _children(orthanc)
+    workers = live_children(orthanc)
     assert len(workers) == 4
     for reset in (1, 2):
         assert server.post("/tools/reset").status_code == 200
         server.wait_for_log(r"Orthanc has started", count=reset + 1, timeout=30)
         answer = server.get("/computation")
         assert answer.status_code == 200 and answer.text.startswith("computation done in ")
-        now = _children(orthanc)
+        now = live_children(orthanc)
         assert len(now) == 4 and not now & workers, (workers, now)
         workers = now
     time.sleep(1)  # Orthanc's SIGTERM handler (see the atexit test)
