@@ -18,10 +18,10 @@ import time
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, Protocol
+from typing import Any, NoReturn, Protocol
 
 import requests
-from orthanc_packaging.orthanc_setup import ORTHANC_BINARY, OrthancFiles, tail
+from orthanc_packaging.orthanc_setup import ORTHANC_BINARY, STARTED_LINE, OrthancFiles, tail
 from run_settings import EMBEDDED_PYTHONPATH_VAR, MISSING_PLUGIN_MESSAGE, plugin_path
 
 SCRIPTS_DIR = Path(__file__).resolve().parent / "scripts"
@@ -30,8 +30,6 @@ SCRIPTS_DIR = Path(__file__).resolve().parent / "scripts"
 # two-core machine start-up alone can take longer (tests/reliability raises it).
 START_TIMEOUT = float(os.environ.get("ORTHANC_TEST_START_TIMEOUT", "30"))
 STOP_TIMEOUT = 20.0
-# Logged by every Orthanc 1.10-1.13 once it serves, just before it handles SIGTERM.
-STARTED_LINE = "Orthanc has started"
 
 
 def process_alive(pid: int) -> bool:
@@ -219,6 +217,14 @@ def _spawn(setup: OrthancSetup, env: Mapping[str, str]) -> subprocess.Popen[byte
         )
 
 
+def _abandon(server: OrthancServer, problem: str) -> NoReturn:
+    """Kill a server that failed to start, free its ports, raise with its log."""
+    server.process.kill()
+    server.process.wait(10)
+    server.setup.release_ports()
+    raise OrthancStartError(f"{problem}; log tail:\n{tail(server.log_text())}")
+
+
 def start(setup: OrthancSetup, env: Mapping[str, str] | None = None,
           timeout: float = START_TIMEOUT) -> OrthancServer:
     """Start Orthanc and wait until GET /system answers."""
@@ -245,22 +251,10 @@ def start(setup: OrthancSetup, env: Mapping[str, str] | None = None,
                 if STARTED_LINE in log:
                     # Orthanc starts even when it cannot load a plugin: make sure it did.
                     if "Registering plugin 'python'" not in log:
-                        server.process.kill()
-                        server.process.wait(10)
-                        setup.release_ports()
-                        raise OrthancStartError(
-                            f"Orthanc answers but did not load the plugin {plugin_path()}; "
-                            f"log tail:\n{tail(server.log_text())}"
-                        )
+                        _abandon(server, f"Orthanc answers but did not load the plugin {plugin_path()}")
                     return server
             if time.monotonic() > deadline:
-                server.process.kill()
-                server.process.wait(10)
-                setup.release_ports()
-                raise OrthancStartError(
-                    f"Orthanc did not answer within {timeout} s; log tail:\n"
-                    f"{tail(server.log_text())}"
-                )
+                _abandon(server, f"Orthanc did not answer within {timeout} s")
             time.sleep(0.05)
     finally:
         probe.close()

@@ -19,7 +19,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from orthanc_packaging.orthanc_setup import ORTHANC_BINARY, OrthancFiles, tail
+from orthanc_packaging.orthanc_setup import ORTHANC_BINARY, STARTED_LINE, OrthancFiles, tail
 
 from . import BENCH_DIR, BenchError
 
@@ -118,7 +118,8 @@ def start_server(name: str, plugin: Path | None, script: Path | None, workdir: P
                  config: Mapping[str, Any], env: Mapping[str, str] | None = None,
                  binary: Path | None = None, plugin_name: str = "python") -> Server:
     """Orthanc (`binary`, default ORTHANC_BINARY) with `plugin`
-    running `script`; returns once it answers and has registered `plugin_name`."""
+    running `script`; returns once it answers, has logged that it started (it
+    handles SIGTERM from then on) and has registered `plugin_name`."""
     extra: dict[str, Any] = dict(config)
     extra["PythonScript"] = str(script) if (plugin is not None and script is not None) else None
     setup = OrthancFiles.write(workdir / name, script or "", [plugin] if plugin is not None else [], extra)
@@ -138,7 +139,7 @@ def start_server(name: str, plugin: Path | None, script: Path | None, workdir: P
                              f"{tail(server.log())}")
         try:
             status, _ = server.request("GET", "/system", timeout=2)
-            if status == 200:
+            if status == 200 and STARTED_LINE in server.log():
                 break
         except OSError:
             pass

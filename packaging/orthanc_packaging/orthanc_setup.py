@@ -17,6 +17,9 @@ if TYPE_CHECKING:  # typing.Self is Python 3.11+; the tools run on 3.9 too
     from typing_extensions import Self
 
 ORTHANC_BINARY = Path(os.environ.get("ORTHANC_BINARY", "/usr/sbin/Orthanc"))
+# Logged by every Orthanc 1.10-1.13 once it serves, just before it handles
+# SIGTERM (a SIGTERM before it kills Orthanc instead of stopping it).
+STARTED_LINE = "Orthanc has started"
 
 
 def tail(text: str, lines: int = 60) -> str:
