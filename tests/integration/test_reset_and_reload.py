@@ -12,7 +12,7 @@ from pathlib import Path
 
 import pytest
 from orthanc_packaging.dicom_factory import make_dicom
-from orthanc_server import OrthancServer, StartOrthanc, live_children, load_script
+from orthanc_server import OrthancServer, OrthancSetup, StartOrthanc, live_children, load_script, start
 
 pytestmark = pytest.mark.ours
 
@@ -368,3 +368,21 @@ def test_reload_is_refused_with_remote_access_and_no_authentication(orthanc_serv
     assert answer.status_code == 403
     assert "enable Orthanc's authentication" in answer.text
     assert server.get("/hello").text == "hello v1"
+
+
+def test_a_script_broken_before_a_reset_stops_orthanc_with_its_traceback(tmp_path: Path) -> None:
+    # As at start: Orthanc stops when a plugin fails to initialize. The server
+    # is run here, not by the fixture, which counts an exit by itself as a crash.
+    setup = OrthancSetup.create(tmp_path / "orthanc", ROUTES_V1, None, "edited.py")
+    server = start(setup)
+    try:
+        assert server.get("/hello").text == "hello v1"
+        setup.script_path.write_text("import orthanc\ndef broken(:\n", encoding="utf-8")
+        assert server.post("/tools/reset").status_code == 200
+        code = server.process.wait(60)
+    finally:
+        server.stop()
+    log = server.log_text()
+    assert "SyntaxError" in log and re.search(r"edited\.py.{0,20}line 2", log), log[-3000:]
+    assert code not in (-11, -6), f"Orthanc crashed (signal {-code}) instead of stopping:\n{log[-3000:]}"
+    assert "Segmentation fault" not in log
