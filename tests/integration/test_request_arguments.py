@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import hashlib
+import os
 from typing import Any
 
 from orthanc_server import StartOrthanc
@@ -98,3 +100,28 @@ def test_http_filter_keyword_arguments(orthanc_server: StartOrthanc) -> None:
     post = seen[str(methods["POST"])]
     assert _types(post) == {"method": "int", "ip": "str", "headers": "dict"}
     assert post["headers"][1]["x-probe"] == "Value"
+
+
+DIGEST = """\
+import hashlib
+import orthanc
+
+def Digest(output, uri, **request):
+    body = request['body']
+    answer = '%s %d %s' % (type(body).__name__, len(body), hashlib.sha256(body).hexdigest())
+    output.AnswerBuffer(answer, 'text/plain')
+
+orthanc.RegisterRestCallback('/digest', Digest)
+"""
+
+
+def test_large_bodies_arrive_whole_as_bytes(orthanc_server: StartOrthanc) -> None:
+    # Bodies from 256 KiB up are copied without the GIL, and from 4 MiB up into
+    # memory advised for huge pages: sizes around those bounds, and odd ones.
+    server = orthanc_server(DIGEST)
+    for size in (256 << 10, (4 << 20) - 1, 4 << 20, (10 << 20) + 12345):
+        body = os.urandom(size)
+        for method in (server.post, server.put):
+            answer = method("/digest", data=body)
+            assert answer.status_code == 200
+            assert answer.text == f"bytes {size} {hashlib.sha256(body).hexdigest()}", (size, method)
