@@ -88,12 +88,12 @@ OrthancPluginErrorCode HandleGetOrDelete(size_t slot, OrthancPluginRestOutput* o
     return ReportMissingCallable(where.c_str());
   }
   BorrowedHandle outputObject(PyRef::Steal(generated::Wrap_RestOutput(output, false)));
-  PyRef kwargs = RestRequestKeywords(request, false);
-  if (!kwargs)
+  Keywords keywords = RestRequestKeywords(request, false);
+  if (!keywords.names)
   {
     return ReportPythonError(where.c_str());
   }
-  return CallPython(callback.get(), where, {outputObject.get(), Str(url).get()}, kwargs.get())
+  return CallPython(callback.get(), where, {outputObject.get(), Str(url).get()}, keywords)
              ? OrthancPluginErrorCode_Success
              : OrthancPluginErrorCode_Plugin;
 }
@@ -109,12 +109,12 @@ OrthancPluginErrorCode CreateReader(size_t slot, OrthancPluginServerChunkedReque
   {
     return ReportMissingCallable(where.c_str());
   }
-  PyRef kwargs = RestRequestKeywords(request, false);
-  if (!kwargs)
+  Keywords keywords = RestRequestKeywords(request, false);
+  if (!keywords.names)
   {
     return ReportPythonError(where.c_str());
   }
-  PyRef object = CallPython(factory.get(), where, {Str(url).get()}, kwargs.get());
+  PyRef object = CallPython(factory.get(), where, {Str(url).get()}, keywords);
   if (!object)
   {
     return OrthancPluginErrorCode_Plugin;

@@ -4,6 +4,7 @@
 #include "../SharedState.h"
 
 #include <array>
+#include <atomic>
 #include <cstring>
 #include <utility>
 
@@ -111,50 +112,91 @@ bool SetItem(PyObject* dict, const char* key, PyRef value)
                           : PyDict_SetItemString(dict, key, value.get())) == 0;
 }
 
-PyRef RestRequestKeywords(const OrthancPluginHttpRequest* request, bool withBody)
+namespace
 {
-  PyRef kwargs = PyRef::Steal(PyDict_New());
-  if (!kwargs)
+// The names of a REST callback's keywords, one tuple per shape, made once
+// and kept for the life of the process. Lock-free: two threads may both
+// make one the first time; one tuple is kept, the other dropped.
+enum KeywordShape { kPlain, kWithGet, kWithBody, kShapes };
+std::array<std::atomic<PyObject*>, kShapes> keywordNames{};
+
+PyObject* KeywordNames(KeywordShape shape)
+{
+  if (PyObject* names = keywordNames[shape].load(std::memory_order_acquire))
   {
-    return kwargs;
+    return names;
   }
+  const char* last = shape == kWithGet ? "get" : shape == kWithBody ? "body" : nullptr;
+  PyRef made = PyRef::Steal(last != nullptr ? PyTuple_New(4) : PyTuple_New(3));
+  if (!made)
+  {
+    return nullptr;
+  }
+  const char* keys[] = {"method", "groups", "headers", last};
+  for (Py_ssize_t i = 0; i < PyTuple_GET_SIZE(made.get()); i++)
+  {
+    PyObject* key = LiteralString(keys[i]);
+    if (key == nullptr)
+    {
+      return nullptr;
+    }
+    Py_INCREF(key);
+    PyTuple_SET_ITEM(made.get(), i, key);  // steals the reference
+  }
+  PyObject* expected = nullptr;
+  if (keywordNames[shape].compare_exchange_strong(expected, made.get(), std::memory_order_acq_rel))
+  {
+    return made.release();  // kept for the life of the process
+  }
+  return expected;  // another thread's; `made` is dropped
+}
+}  // namespace
+
+Keywords RestRequestKeywords(const OrthancPluginHttpRequest* request, bool withBody)
+{
   PyRef groups = PyRef::Steal(PyTuple_New(request->groupsCount));
   if (!groups)
   {
-    return PyRef();
+    return Keywords();
   }
   for (uint32_t i = 0; i < request->groupsCount; i++)
   {
     PyObject* group = PyUnicode_FromString(request->groups[i]);
     if (group == nullptr)
     {
-      return PyRef();
+      return Keywords();
     }
     PyTuple_SET_ITEM(groups.get(), i, group);  // steals the reference
   }
 
-  const bool ok =
-      SetItem(kwargs.get(), "method", LiteralStr(HttpMethodName(request->method))) &&
-      SetItem(kwargs.get(), "groups", std::move(groups)) &&
-      SetItem(kwargs.get(), "headers", DictFromPairs(request->headersCount, request->headersKeys,
-                                                     request->headersValues));
-  if (!ok)
-  {
-    return PyRef();
-  }
   // As upstream: 'get' for GET only, 'body' (bytes) for POST and PUT only.
-  if (request->method == OrthancPluginHttpMethod_Get &&
-      !SetItem(kwargs.get(), "get", DictFromPairs(request->getCount, request->getKeys, request->getValues)))
+  const bool isGet = request->method == OrthancPluginHttpMethod_Get;
+  const bool hasBody = withBody && (request->method == OrthancPluginHttpMethod_Post ||
+                                    request->method == OrthancPluginHttpMethod_Put);
+  Keywords keywords;
+  keywords.values[0] = LiteralStr(HttpMethodName(request->method));
+  keywords.values[1] = std::move(groups);
+  keywords.values[2] = DictFromPairs(request->headersCount, request->headersKeys, request->headersValues);
+  if (isGet)
   {
-    return PyRef();
+    keywords.values[3] = DictFromPairs(request->getCount, request->getKeys, request->getValues);
   }
-  if (withBody && (request->method == OrthancPluginHttpMethod_Post || request->method == OrthancPluginHttpMethod_Put))
+  else if (hasBody)
   {
-    PyRef body = PyRef::Steal(BytesFromBuffer(request->body, static_cast<size_t>(request->bodySize)));
-    if (!SetItem(kwargs.get(), "body", std::move(body)))
+    keywords.values[3] = PyRef::Steal(BytesFromBuffer(request->body, static_cast<size_t>(request->bodySize)));
+  }
+  const KeywordShape shape = isGet ? kWithGet : hasBody ? kWithBody : kPlain;
+  const size_t count = shape == kPlain ? 3 : 4;
+  for (size_t i = 0; i < count; i++)
+  {
+    if (!keywords.values[i])
     {
-      return PyRef();
+      return Keywords();
     }
   }
-  return kwargs;
+  if (PyObject* names = KeywordNames(shape))
+  {
+    keywords.names = PyRef::Borrow(names);
+  }
+  return keywords;
 }

@@ -3,6 +3,7 @@
 #pragma once
 
 #include "../PyRef.h"
+#include "PythonCall.h"
 
 #include <orthanc/OrthancCPlugin.h>
 
@@ -16,5 +17,6 @@ PyRef DictFromPairs(uint32_t count, const char* const* keys, const char* const* 
 bool SetItem(PyObject* dict, const char* key, PyRef value);
 
 // The keyword arguments of a REST callback: 'method' ("GET"...), 'groups',
-// 'headers', 'get' (GET only) and, if withBody, 'body' (POST and PUT only).
-PyRef RestRequestKeywords(const OrthancPluginHttpRequest* request, bool withBody);
+// 'headers', 'get' (GET only) and, if withBody, 'body' (POST and PUT only);
+// empty names (with an exception set) on failure.
+Keywords RestRequestKeywords(const OrthancPluginHttpRequest* request, bool withBody);

@@ -8,6 +8,7 @@
 #include "../PyRef.h"
 #include "CallbackList.h"
 
+#include <array>
 #include <initializer_list>
 #include <string>
 
@@ -34,6 +35,21 @@ enum class Coroutine { kReturned, kAwaited };
 // PyRef.  A nullptr `callable` is reported as missing.
 PyRef CallPython(PyObject* callable, const CallbackName& where, std::initializer_list<PyObject*> args,
                  PyObject* kwargs = nullptr, Coroutine coroutine = Coroutine::kReturned);
+
+// Keyword arguments as vectorcall takes them: `names`, a tuple of str, and
+// as many `values`, in the same order. Saves the dictionary that a kwargs
+// argument costs on every call (built here, then unpacked by CPython).
+struct Keywords
+{
+  static constexpr size_t kMax = 4;
+
+  PyRef names;                        // empty: could not be built (exception set)
+  std::array<PyRef, kMax> values{};   // the first PyTuple_GET_SIZE(names)
+};
+
+// callable(*args, **keywords), as the other CallPython.
+PyRef CallPython(PyObject* callable, const CallbackName& where, std::initializer_list<PyObject*> args,
+                 const Keywords& keywords, Coroutine coroutine = Coroutine::kReturned);
 
 // The same with the callable registered in `slot`.
 inline PyRef CallPython(const CallbackSlot& slot, const CallbackName& where, std::initializer_list<PyObject*> args,

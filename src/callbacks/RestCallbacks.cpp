@@ -123,8 +123,8 @@ OrthancPluginErrorCode RunRoute(size_t slot, OrthancPluginRestOutput* output, co
   auto where = [&name] { return name.str(); };
 
   BorrowedHandle outputObject(PyRef::Steal(generated::Wrap_RestOutput(output, false)));
-  PyRef kwargs = RestRequestKeywords(request, true);
-  if (outputObject.get() == nullptr || !kwargs)
+  Keywords keywords = RestRequestKeywords(request, true);
+  if (outputObject.get() == nullptr || !keywords.names)
   {
     return ReportPythonError(where().c_str());
   }
@@ -139,7 +139,7 @@ OrthancPluginErrorCode RunRoute(size_t slot, OrthancPluginRestOutput* output, co
   }
   // The coroutine of an `async def` route is awaited here, not by CallPython:
   // it answers from the event loop's thread, and a timeout answers 504.
-  PyRef result = CallPython(callable.get(), name, {outputObject.get(), Str(url).get()}, kwargs.get());
+  PyRef result = CallPython(callable.get(), name, {outputObject.get(), Str(url).get()}, keywords);
   if (!result)
   {
     return OrthancPluginErrorCode_Plugin;  // reported by CallPython
