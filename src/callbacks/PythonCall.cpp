@@ -54,64 +54,58 @@ PyRef Finish(PyRef result, const CallbackName& where, Coroutine coroutine)
   return result;
 }
 
-bool CheckCallable(PyObject* callable, const CallbackName& where)
+// The one call path: reports a missing callable, puts the positional
+// arguments on the stack, then `call(stack)` (a new reference, or nullptr
+// with an exception set) and Finish.
+template <typename Call>
+PyRef CallWith(PyObject* callable, const CallbackName& where, std::initializer_list<PyObject*> args,
+               Coroutine coroutine, Call&& call)
 {
   if (callable == nullptr)
   {
     PyErr_Clear();  // an argument that could not be built does not matter then
     ReportMissingCallable(where.str().c_str());
-    return false;
+    return PyRef();
   }
-  return true;
+  ArgumentStack stack;
+  for (PyObject* argument : args)
+  {
+    if (!stack.Push(argument))
+    {
+      return Finish(PyRef(), where, coroutine);
+    }
+  }
+  return Finish(PyRef::Steal(call(stack)), where, coroutine);
 }
 }  // namespace
 
 PyRef CallPython(PyObject* callable, const CallbackName& where, std::initializer_list<PyObject*> args, PyObject* kwargs,
                  Coroutine coroutine)
 {
-  if (!CheckCallable(callable, where))
-  {
-    return PyRef();
-  }
-  ArgumentStack stack;
-  for (PyObject* argument : args)
-  {
-    if (!stack.Push(argument))
-    {
-      return Finish(PyRef(), where, coroutine);
-    }
-  }
-  return Finish(PyRef::Steal(PyObject_VectorcallDict(callable, stack.Arguments(),
-                                                     stack.count | PY_VECTORCALL_ARGUMENTS_OFFSET, kwargs)),
-                where, coroutine);
+  return CallWith(callable, where, args, coroutine, [&](ArgumentStack& stack) {
+    return PyObject_VectorcallDict(callable, stack.Arguments(), stack.count | PY_VECTORCALL_ARGUMENTS_OFFSET, kwargs);
+  });
 }
 
 PyRef CallPython(PyObject* callable, const CallbackName& where, std::initializer_list<PyObject*> args,
                  const Keywords& keywords, Coroutine coroutine)
 {
-  if (!CheckCallable(callable, where))
-  {
-    return PyRef();
-  }
-  ArgumentStack stack;
-  for (PyObject* argument : args)
-  {
-    if (!stack.Push(argument))
+  return CallWith(callable, where, args, coroutine, [&](ArgumentStack& stack) -> PyObject* {
+    const size_t positional = stack.count;
+    PyObject* names = keywords.names.get();
+    const Py_ssize_t named = names != nullptr ? PyTuple_GET_SIZE(names) : 0;
+    for (Py_ssize_t i = 0; i < named; i++)
     {
-      return Finish(PyRef(), where, coroutine);
+      if (static_cast<size_t>(i) >= Keywords::kMax || !stack.Push(keywords.values[i].get()))
+      {
+        if (!PyErr_Occurred())
+        {
+          PyErr_SetString(PyExc_SystemError, "CallPython: too many keywords");
+        }
+        return nullptr;
+      }
     }
-  }
-  const size_t positional = stack.count;
-  const size_t named = keywords.names ? static_cast<size_t>(PyTuple_GET_SIZE(keywords.names.get())) : 0;
-  for (size_t i = 0; i < named && i < Keywords::kMax; i++)
-  {
-    if (!stack.Push(keywords.values[i].get()))
-    {
-      return Finish(PyRef(), where, coroutine);
-    }
-  }
-  return Finish(PyRef::Steal(PyObject_Vectorcall(callable, stack.Arguments(),
-                                                 positional | PY_VECTORCALL_ARGUMENTS_OFFSET,
-                                                 named > 0 ? keywords.names.get() : nullptr)),
-                where, coroutine);
+    return PyObject_Vectorcall(callable, stack.Arguments(), positional | PY_VECTORCALL_ARGUMENTS_OFFSET,
+                               named > 0 ? names : nullptr);
+  });
 }
