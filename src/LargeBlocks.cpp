@@ -7,7 +7,6 @@
 
 #if defined(__linux__)
 #  include <sys/mman.h>
-#  include <unistd.h>
 #endif
 
 namespace
