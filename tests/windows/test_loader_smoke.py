@@ -165,8 +165,9 @@ def test_32bit_loader_refuses_a_64bit_python(built_any: Built, tmp_path: Path) -
     shutil.copyfile(loader_x86, folder / "OrthancPython.dll")
     shutil.copyfile(built.plugin, folder / f"python{built.minor}" / "OrthancPython.dll")
     exe = _windows_path(built, built.python_home / "python.exe")
+    prefix = None if built.wine_prefix is None else windows.wine32_prefix(built.wine_prefix)
     result = windows.run_smoke_host(Path(host_x86), folder / "OrthancPython.dll", built.python_home, SCRIPT,
-                                    tmp_path / "work", wine_prefix=built.wine_prefix,
+                                    tmp_path / "work", wine_prefix=prefix,
                                     extra_config={"Python": {"Executable": exe}},
                                     launcher=wine32 if built.wine_prefix is not None else None)
     print(result.output)

@@ -294,5 +294,8 @@ from .wine import (
     wine32_command as wine32_command,
 )
 from .wine import (
+    wine32_prefix as wine32_prefix,
+)
+from .wine import (
     wine_command as wine_command,
 )

@@ -136,3 +136,11 @@ def run_smoke_host(
 def default_wine_prefix(root: Path) -> Path:
     """Wine's C: drive for the smoke tests, kept with the build (not in ~/.wine)."""
     return windows_build_dir(root) / "wineprefix"
+
+
+def wine32_prefix(prefix: Path) -> Path:
+    """The prefix for 32-bit programs: one of its own beside ``prefix``. A
+    prefix that 64-bit Wine made before wine32:i386 was installed has no
+    32-bit system DLLs ("could not load kernel32.dll"), and `wineboot -u`
+    does not add them; a prefix that 32-bit Wine makes has both."""
+    return prefix.with_name(prefix.name + "-x86")
