@@ -5,7 +5,8 @@
 // callback (json.dumps of nested data, repr, pickle, Python -> C -> Python
 // calls) overflows them and crashes Orthanc.  On such threads the callback
 // runs on a per-thread 8 MiB stack (mmap'd, committed lazily, guard page),
-// switched to with swapcontext().  Python 3.8-3.13 count recursion and
+// switched to by a few instructions on x86-64 Linux (PythonStack.cpp), by
+// swapcontext() elsewhere.  Python 3.8-3.13 count recursion and
 // never look at the stack pointer; 3.14 compares it with the thread's stack
 // bounds, so while Python runs on this stack it is given this stack's bounds
 // (StackBounds, used by GilHold).
@@ -155,6 +156,10 @@ inline char* StackOfThisThread()
   return stack.base;
 }
 
+#if defined(__x86_64__) && defined(__linux__)
+extern "C" void orthanc_python_call_on_stack(char* top, void (*function)(void*), void* argument);
+#endif
+
 template <typename Function>
 struct Call
 {
@@ -163,9 +168,9 @@ struct Call
   std::exception_ptr error;
   ucontext_t caller;
 
-  static void Run(unsigned int high, unsigned int low)
+  static void Run(void* self) noexcept
   {
-    auto* call = reinterpret_cast<Call*>((static_cast<uintptr_t>(high) << 32) | low);
+    auto* call = static_cast<Call*>(self);
     try
     {
       call->result = (*call->function)();
@@ -174,6 +179,12 @@ struct Call
     {
       call->error = std::current_exception();
     }
+  }
+
+  // makecontext() passes int arguments only.
+  static void RunHalves(unsigned int high, unsigned int low)
+  {
+    Run(reinterpret_cast<void*>((static_cast<uintptr_t>(high) << 32) | low));
   }  // returns to call->caller (uc_link)
 };
 
@@ -189,17 +200,23 @@ auto Run(Function&& f) -> decltype(f())
   }
   using Self = Call<std::remove_reference_t<Function>>;
   Self call{&f, {}, nullptr, {}};
+#if defined(__x86_64__) && defined(__linux__)
+  runningOn = base;
+  orthanc_python_call_on_stack(base + kSize, &Self::Run, &call);
+  runningOn = nullptr;
+#else
   ucontext_t callee;
   getcontext(&callee);
   callee.uc_stack.ss_sp = base;
   callee.uc_stack.ss_size = kSize;
   callee.uc_link = &call.caller;
   const uintptr_t pointer = reinterpret_cast<uintptr_t>(&call);
-  makecontext(&callee, reinterpret_cast<void (*)()>(&Self::Run), 2,
+  makecontext(&callee, reinterpret_cast<void (*)()>(&Self::RunHalves), 2,
               static_cast<unsigned int>(pointer >> 32), static_cast<unsigned int>(pointer & 0xffffffffu));
   runningOn = base;
   swapcontext(&call.caller, &callee);
   runningOn = nullptr;
+#endif
   if (call.error)
   {
     std::rethrow_exception(call.error);
