@@ -1,7 +1,9 @@
 // The stack switch of PythonStack.h on x86-64 Linux: a call on another stack
 // without ucontext, whose getcontext/swapcontext/setcontext save and restore
 // the signal mask (3 system calls per callback, for a mask that never changes).
-#if defined(__x86_64__) && defined(__linux__)
+#include "PythonStack.h"
+
+#if ORTHANC_PYTHON_STACK_ASM
 
 // orthanc_python_call_on_stack(top, function, argument): calls
 // function(argument) with the stack pointer at `top` (16-byte aligned), then

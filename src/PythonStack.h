@@ -14,6 +14,14 @@
 
 #include "PythonHeaders.h"
 
+// x86-64 Linux switches stacks with PythonStack.cpp's few instructions;
+// elsewhere (and with -DORTHANC_PYTHON_UCONTEXT_STACK) with ucontext.
+#if defined(__x86_64__) && defined(__linux__) && !defined(ORTHANC_PYTHON_UCONTEXT_STACK)
+#define ORTHANC_PYTHON_STACK_ASM 1
+#else
+#define ORTHANC_PYTHON_STACK_ASM 0
+#endif
+
 #ifdef _WIN32
 
 namespace python_stack
@@ -156,7 +164,7 @@ inline char* StackOfThisThread()
   return stack.base;
 }
 
-#if defined(__x86_64__) && defined(__linux__)
+#if ORTHANC_PYTHON_STACK_ASM
 extern "C" void orthanc_python_call_on_stack(char* top, void (*function)(void*), void* argument);
 #endif
 
@@ -166,7 +174,6 @@ struct Call
   Function* function;
   decltype((*function)()) result{};
   std::exception_ptr error;
-  ucontext_t caller;
 
   static void Run(void* self) noexcept
   {
@@ -185,7 +192,7 @@ struct Call
   static void RunHalves(unsigned int high, unsigned int low)
   {
     Run(reinterpret_cast<void*>((static_cast<uintptr_t>(high) << 32) | low));
-  }  // returns to call->caller (uc_link)
+  }  // returns to uc_link
 };
 
 // f() on a big stack; f's result is default-constructible and copyable.
@@ -199,24 +206,23 @@ auto Run(Function&& f) -> decltype(f())
     return f();
   }
   using Self = Call<std::remove_reference_t<Function>>;
-  Self call{&f, {}, nullptr, {}};
-#if defined(__x86_64__) && defined(__linux__)
+  Self call{&f, {}, nullptr};
   runningOn = base;
+#if ORTHANC_PYTHON_STACK_ASM
   orthanc_python_call_on_stack(base + kSize, &Self::Run, &call);
-  runningOn = nullptr;
 #else
+  ucontext_t caller;
   ucontext_t callee;
   getcontext(&callee);
   callee.uc_stack.ss_sp = base;
   callee.uc_stack.ss_size = kSize;
-  callee.uc_link = &call.caller;
+  callee.uc_link = &caller;
   const uintptr_t pointer = reinterpret_cast<uintptr_t>(&call);
   makecontext(&callee, reinterpret_cast<void (*)()>(&Self::RunHalves), 2,
               static_cast<unsigned int>(pointer >> 32), static_cast<unsigned int>(pointer & 0xffffffffu));
-  runningOn = base;
-  swapcontext(&call.caller, &callee);
-  runningOn = nullptr;
+  swapcontext(&caller, &callee);
 #endif
+  runningOn = nullptr;
   if (call.error)
   {
     std::rethrow_exception(call.error);
